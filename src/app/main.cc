@@ -1,0 +1,489 @@
+// warden: the command-line entry point. Subcommands are a table (name -> function + help),
+// built here in one place; each parses its own options into one validated config struct.
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/console.h"
+#include "capture/file_format.h"
+#include "capture/live_source.h"
+#include "capture/mapped_file.h"
+#include "inventory/oui.h"
+#include "pipeline/pipeline.h"
+#include "storage/output_writer.h"
+
+#ifndef WARDEN_VERSION
+#define WARDEN_VERSION "0.1.0"
+#endif
+
+namespace warden::app {
+namespace {
+
+// Exit codes, documented in --help.
+constexpr int kExitOk = 0;
+constexpr int kExitFatal = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitDamagedInput = 3;
+
+struct CommonOptions {
+  std::string output_dir;
+  bool sqlite = true;
+  bool quiet = false;
+  bool progress = true;
+  std::string oui_dir = std::string(inventory::kDefaultOuiDir);
+  pipeline::PipelineConfig pipeline;
+};
+
+std::uint64_t peak_rss_kb() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<std::uint64_t>(ru.ru_maxrss);
+}
+
+std::string now_stamp(const char* fmt) {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, fmt, &tm);
+  return buf;
+}
+
+bool parse_uint(const char* s, std::uint64_t& out) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || s[0] == '-') return false;
+  out = v;
+  return true;
+}
+
+enum OptionId {
+  kOptNoSqlite = 1000, kOptMaxFlows, kOptOuiDir, kOptNoProgress, kOptTcpTimeout, kOptUdpTimeout,
+  kOptUser, kOptSnaplen, kOptDuration, kOptMaxPackets, kOptDevicesInterval, kOptNoPromisc,
+};
+
+// Parses options shared by analyze and monitor. Returns false (after printing why) on error.
+bool common_option(int c, const char* arg, CommonOptions& o, const char* cmd) {
+  std::uint64_t v = 0;
+  switch (c) {
+    case 'o': o.output_dir = arg; return true;
+    case 'q': o.quiet = true; o.progress = false; return true;
+    case kOptNoSqlite: o.sqlite = false; return true;
+    case kOptNoProgress: o.progress = false; return true;
+    case kOptOuiDir: o.oui_dir = arg; return true;
+    case kOptMaxFlows:
+      if (!parse_uint(arg, v) || v < 16 || v > 100'000'000) {
+        std::fprintf(stderr, "warden %s: --max-flows wants a number from 16 to 100000000, not '%s'\n", cmd, arg);
+        return false;
+      }
+      o.pipeline.flows.max_flows = v;
+      return true;
+    case kOptTcpTimeout:
+    case kOptUdpTimeout:
+      if (!parse_uint(arg, v) || v < 1 || v > 86400) {
+        std::fprintf(stderr, "warden %s: timeouts are seconds from 1 to 86400, not '%s'\n", cmd, arg);
+        return false;
+      }
+      (c == kOptTcpTimeout ? o.pipeline.flows.tcp_idle_timeout : o.pipeline.flows.udp_idle_timeout) =
+          static_cast<Timestamp>(v) * kNsPerSec;
+      return true;
+    default:
+      return false;
+  }
+}
+
+constexpr const char* kCommonHelp =
+    "  -o, --output DIR      output folder (default: warden-out/<name>-<UTC time>)\n"
+    "      --no-sqlite       write JSON Lines only, no warden.db\n"
+    "      --max-flows N     flow table capacity; beyond it the least recently active flow\n"
+    "                        is evicted and counted (default 262144)\n"
+    "      --tcp-timeout S   idle timeout of established TCP flows (default 300)\n"
+    "      --udp-timeout S   idle timeout of UDP/ICMP flows (default 60)\n"
+    "      --oui-dir DIR     IEEE registry CSVs (default /usr/share/ieee-data, Debian ieee-data)\n"
+    "  -q, --quiet           no progress bar and no summary screen\n"
+    "      --no-progress     no progress bar\n"
+    "  -h, --help            this help\n";
+
+const option kCommonLong[] = {
+    {"output", required_argument, nullptr, 'o'},       {"quiet", no_argument, nullptr, 'q'},
+    {"no-sqlite", no_argument, nullptr, kOptNoSqlite}, {"max-flows", required_argument, nullptr, kOptMaxFlows},
+    {"oui-dir", required_argument, nullptr, kOptOuiDir}, {"no-progress", no_argument, nullptr, kOptNoProgress},
+    {"tcp-timeout", required_argument, nullptr, kOptTcpTimeout},
+    {"udp-timeout", required_argument, nullptr, kOptUdpTimeout},
+    {"help", no_argument, nullptr, 'h'},
+};
+
+std::vector<option> long_options(std::initializer_list<option> extra) {
+  std::vector<option> v(std::begin(kCommonLong), std::end(kCommonLong));
+  v.insert(v.end(), extra.begin(), extra.end());
+  v.push_back(option{nullptr, 0, nullptr, 0});
+  return v;
+}
+
+std::unique_ptr<inventory::OuiDatabase> load_oui(const CommonOptions& o) {
+  auto db = inventory::OuiDatabase::load(o.oui_dir);
+  if (!db) {
+    std::fprintf(stderr, "warden: warning: %s; device vendors will be empty\n", db.error().c_str());
+    return nullptr;
+  }
+  return std::make_unique<inventory::OuiDatabase>(std::move(*db));
+}
+
+std::string default_output(const std::string& name) {
+  return "warden-out/" + name + "-" + now_stamp("%Y%m%d-%H%M%S");
+}
+
+// ---------------------------------------------------------------------------------- analyze
+
+void analyze_help(std::FILE* out) {
+  std::fprintf(out,
+               "Usage: warden analyze [OPTIONS] CAPTURE...\n"
+               "Reads pcap and pcapng files (Ethernet, 802.1Q, Linux cooked v1/v2, raw IP,\n"
+               "BSD loopback) and writes flows, observations and the device inventory:\n"
+               "  flows.jsonl         one line per bidirectional flow (Zeek conn.log fields)\n"
+               "  observations.jsonl  DHCP, DNS, mDNS, SSDP, UPnP, HTTP, TLS hello + JA3, MQTT\n"
+               "                      (Suricata EVE shape)\n"
+               "  devices.jsonl       one line per device: vendor, addresses, names, type,\n"
+               "                      confidence and the evidence behind it\n"
+               "  summary.json        every counter of the run\n"
+               "  warden.db           all of the above in SQLite\n\n"
+               "Options:\n%s\n"
+               "Exit status: 0 ok; 1 fatal error; 2 bad usage; 3 finished, but an input file\n"
+               "was damaged (the packets before the damage were analysed and written).\n"
+               "Example: warden analyze -o out/ capture.pcapng\n",
+               kCommonHelp);
+}
+
+int cmd_analyze(int argc, char** argv) {
+  CommonOptions o;
+  auto longs = long_options({});
+  optind = 1;
+  for (int c; (c = getopt_long(argc, argv, "o:qh", longs.data(), nullptr)) != -1;) {
+    if (c == 'h') {
+      analyze_help(stdout);
+      return kExitOk;
+    }
+    if (c == '?' || !common_option(c, optarg, o, "analyze")) {
+      std::fprintf(stderr, "Try 'warden analyze --help'.\n");
+      return kExitUsage;
+    }
+  }
+  std::vector<std::string> files(argv + optind, argv + argc);
+  if (files.empty()) {
+    std::fprintf(stderr, "warden analyze: no capture file given\nTry 'warden analyze --help'.\n");
+    return kExitUsage;
+  }
+  // Open every input first, so a typo fails before any work or output.
+  std::vector<capture::MappedFile> maps;
+  std::uint64_t total = 0;
+  for (const auto& f : files) {
+    auto m = capture::MappedFile::open(f);
+    if (!m) {
+      std::fprintf(stderr, "warden analyze: %s\n", m.error().c_str());
+      return kExitFatal;
+    }
+    total += m->size();
+    maps.push_back(std::move(*m));
+  }
+  if (o.output_dir.empty()) o.output_dir = default_output(std::filesystem::path(files[0]).stem().string());
+  auto writer = storage::OutputWriter::open({o.output_dir, o.sqlite});
+  if (!writer) {
+    std::fprintf(stderr, "warden analyze: %s\n", writer.error().c_str());
+    return kExitFatal;
+  }
+  if (!o.quiet) std::fprintf(stderr, "warden analyze: writing to %s/\n", o.output_dir.c_str());
+  auto oui = load_oui(o);
+  pipeline::Pipeline pipe(o.pipeline, oui.get(), **writer);
+
+  const auto start = std::chrono::steady_clock::now();
+  ProgressBar bar(o.progress && isatty(STDERR_FILENO), total);
+  std::uint64_t done_before = 0;
+  int status = kExitOk;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    auto parser = capture::FileParser::open(maps[i].bytes());
+    if (!parser) {
+      bar.finish();
+      std::fprintf(stderr, "warden analyze: %s: %.*s (at byte %zu); skipped\n", files[i].c_str(),
+                   static_cast<int>(parser.error().reason.size()), parser.error().reason.data(),
+                   parser.error().offset);
+      status = kExitDamagedInput;
+      done_before += maps[i].size();
+      continue;
+    }
+    const std::string label = std::filesystem::path(files[i]).filename().string();
+    std::uint64_t n = 0;
+    while (auto frame = parser->next()) {
+      pipe.process(frame->data, frame->link_type, frame->ts, frame->wire_length);
+      if ((++n & 0x3fff) == 0) bar.update(done_before + parser->offset(), pipe.stats().packets, label);
+    }
+    if (parser->error()) {
+      bar.finish();
+      const auto& e = *parser->error();
+      std::fprintf(stderr,
+                   "warden analyze: %s: damaged at byte %zu: %.*s; the %s packets before it were "
+                   "analysed\n",
+                   files[i].c_str(), e.offset, static_cast<int>(e.reason.size()), e.reason.data(),
+                   with_commas(n).c_str());
+      status = kExitDamagedInput;
+    }
+    done_before += maps[i].size();
+  }
+  bar.finish();
+  pipe.finish();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::string command = "analyze";
+  for (const auto& f : files) command += " " + f;
+  (*writer)->write_summary(now_stamp("%Y-%m-%dT%H:%M:%SZ"), command, pipe.summary_json(wall, peak_rss_kb()));
+  if (auto r = (*writer)->close(); !r) {
+    std::fprintf(stderr, "warden analyze: %s\n", r.error().c_str());
+    return kExitFatal;
+  }
+  if (!o.quiet) print_summary(stdout, "analyze", pipe, wall, o.output_dir, o.sqlite);
+  return status;
+}
+
+// ---------------------------------------------------------------------------------- monitor
+
+std::atomic<bool> g_stop{false};
+capture::LiveSource* g_source = nullptr;  // only for the signal handler to break the loop
+
+extern "C" void on_stop_signal(int) {
+  g_stop.store(true);
+  if (g_source) g_source->break_loop();
+}
+
+void monitor_help(std::FILE* out) {
+  std::fprintf(out,
+               "Usage: warden monitor -i IFACE [OPTIONS]\n"
+               "Runs the analysis pipeline live on a network interface (libpcap) and writes the\n"
+               "same output folder as 'warden analyze', continuously: flows as they end,\n"
+               "observations as they are seen, the device inventory every --devices-interval.\n"
+               "Stops cleanly on SIGINT (Ctrl-C) or SIGTERM with everything flushed.\n"
+               "Started as root, it drops to --user right after opening the capture.\n\n"
+               "Options:\n"
+               "  -i, --interface IFACE  interface to capture on (required)\n"
+               "  -f, --filter EXPR      BPF capture filter (tcpdump syntax)\n"
+               "      --user NAME        user to run as after opening the capture (default nobody)\n"
+               "      --snaplen N        bytes captured per packet (default 262144)\n"
+               "      --no-promisc       do not put the interface in promiscuous mode\n"
+               "      --devices-interval S  rewrite devices.jsonl every S seconds (default 30)\n"
+               "      --duration S       stop after S seconds\n"
+               "      --max-packets N    stop after N packets\n"
+               "%s\n"
+               "Example: sudo warden monitor -i eth0 -o /var/lib/warden/live\n",
+               kCommonHelp);
+}
+
+// Drops root for `user`: supplementary groups, gid, then uid, and checks it cannot come back.
+bool drop_privileges(const std::string& user, std::string& error) {
+  if (geteuid() != 0) return true;
+  errno = 0;
+  passwd* pw = getpwnam(user.c_str());
+  if (!pw) {
+    error = "no such user '" + user + "' to drop privileges to";
+    return false;
+  }
+  if (setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+    error = std::string("cannot drop privileges to ") + user + ": " + std::strerror(errno);
+    return false;
+  }
+  if (pw->pw_uid != 0 && setuid(0) == 0) {
+    error = "privileges could be regained after dropping them; refusing to run";
+    return false;
+  }
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  return true;
+}
+
+int cmd_monitor(int argc, char** argv) {
+  CommonOptions o;
+  capture::LiveOptions live;
+  std::string user = "nobody";
+  std::uint64_t duration_s = 0, max_packets = 0, devices_interval = 30;
+  auto longs = long_options({{"interface", required_argument, nullptr, 'i'},
+                             {"filter", required_argument, nullptr, 'f'},
+                             {"user", required_argument, nullptr, kOptUser},
+                             {"snaplen", required_argument, nullptr, kOptSnaplen},
+                             {"no-promisc", no_argument, nullptr, kOptNoPromisc},
+                             {"duration", required_argument, nullptr, kOptDuration},
+                             {"max-packets", required_argument, nullptr, kOptMaxPackets},
+                             {"devices-interval", required_argument, nullptr, kOptDevicesInterval}});
+  optind = 1;
+  for (int c; (c = getopt_long(argc, argv, "o:qhi:f:", longs.data(), nullptr)) != -1;) {
+    std::uint64_t v = 0;
+    bool ok = true;
+    switch (c) {
+      case 'h': monitor_help(stdout); return kExitOk;
+      case 'i': live.interface = optarg; break;
+      case 'f': live.bpf_filter = optarg; break;
+      case kOptUser: user = optarg; break;
+      case kOptNoPromisc: live.promiscuous = false; break;
+      case kOptSnaplen: ok = parse_uint(optarg, v) && v >= 64 && v <= 262144; live.snaplen = static_cast<int>(v); break;
+      case kOptDuration: ok = parse_uint(optarg, duration_s); break;
+      case kOptMaxPackets: ok = parse_uint(optarg, max_packets); break;
+      case kOptDevicesInterval: ok = parse_uint(optarg, devices_interval) && devices_interval > 0; break;
+      default: ok = c != '?' && common_option(c, optarg, o, "monitor");
+    }
+    if (!ok) {
+      if (c != '?') std::fprintf(stderr, "warden monitor: bad value '%s'\n", optarg ? optarg : "");
+      std::fprintf(stderr, "Try 'warden monitor --help'.\n");
+      return kExitUsage;
+    }
+  }
+  if (live.interface.empty()) {
+    std::fprintf(stderr, "warden monitor: no interface given (-i IFACE)\nTry 'warden monitor --help'.\n");
+    return kExitUsage;
+  }
+  live.immediate = true;
+  auto source = capture::LiveSource::open(live);
+  if (!source) {
+    std::fprintf(stderr, "warden monitor: %s\n", source.error().c_str());
+    return kExitFatal;
+  }
+  for (const auto& w : (*source)->warnings()) std::fprintf(stderr, "warden monitor: warning: %s\n", w.c_str());
+  if (o.output_dir.empty()) o.output_dir = default_output(live.interface);
+  // The output folder must be writable by the user we drop to.
+  std::error_code ec;
+  std::filesystem::create_directories(o.output_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "warden monitor: cannot create %s: %s\n", o.output_dir.c_str(), ec.message().c_str());
+    return kExitFatal;
+  }
+  if (geteuid() == 0) {
+    if (passwd* pw = getpwnam(user.c_str())) {
+      if (chown(o.output_dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+        std::fprintf(stderr, "warden monitor: cannot hand %s to %s: %s\n", o.output_dir.c_str(), user.c_str(), std::strerror(errno));
+        return kExitFatal;
+      }
+    }
+  }
+  auto oui = load_oui(o);  // read before dropping: the registry may not be readable after
+  std::string err;
+  if (!drop_privileges(user, err)) {
+    std::fprintf(stderr, "warden monitor: %s\n", err.c_str());
+    return kExitFatal;
+  }
+  auto writer = storage::OutputWriter::open({o.output_dir, o.sqlite});
+  if (!writer) {
+    std::fprintf(stderr, "warden monitor: %s\n", writer.error().c_str());
+    return kExitFatal;
+  }
+  pipeline::Pipeline pipe(o.pipeline, oui.get(), **writer);
+  g_source = source->get();
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  if (!o.quiet) {
+    std::fprintf(stderr, "warden monitor: capturing on %s (%s), writing to %s/, running as %s; Ctrl-C stops\n",
+                 live.interface.c_str(), std::string(capture::link_type_name((*source)->link_type())).c_str(),
+                 o.output_dir.c_str(), geteuid() == 0 ? "root" : user.c_str());
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto last_devices = start;
+  int status = kExitOk;
+  while (!g_stop.load()) {
+    auto n = (*source)->dispatch([&](const capture::Frame& f) {
+      pipe.process(f.data, f.link_type, f.ts, f.wire_length);
+    });
+    if (!n) {
+      if (g_stop.load()) break;
+      std::fprintf(stderr, "warden monitor: capture failed: %s\n", n.error().c_str());
+      status = kExitFatal;
+      break;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    // Idle flows end on wall-clock time when the network is quiet.
+    pipe.heartbeat(static_cast<Timestamp>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count()));
+    if (now - last_devices >= std::chrono::seconds(devices_interval)) {
+      pipe.publish_devices();
+      last_devices = now;
+    }
+    if (duration_s && now - start >= std::chrono::seconds(duration_s)) break;
+    if (max_packets && pipe.stats().packets >= max_packets) break;
+  }
+  g_source = nullptr;
+  pipe.finish();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto cs = (*source)->stats();
+  std::string summary = pipe.summary_json(wall, peak_rss_kb());
+  summary.pop_back();  // add the capture's own counters to the summary object
+  summary += ",\"capture\":{\"interface\":\"" + live.interface + "\",\"received\":" +
+             std::to_string(cs.received) + ",\"dropped\":" + std::to_string(cs.dropped) +
+             ",\"if_dropped\":" + std::to_string(cs.if_dropped) + "}}";
+  (*writer)->write_summary(now_stamp("%Y-%m-%dT%H:%M:%SZ"), "monitor -i " + live.interface, summary);
+  if (auto r = (*writer)->close(); !r) {
+    std::fprintf(stderr, "warden monitor: %s\n", r.error().c_str());
+    return kExitFatal;
+  }
+  if (!o.quiet) {
+    print_summary(stdout, "monitor", pipe, wall, o.output_dir, o.sqlite);
+    std::printf("Capture: %s received, %s dropped by the kernel, %s by the interface\n",
+                with_commas(cs.received).c_str(), with_commas(cs.dropped).c_str(),
+                with_commas(cs.if_dropped).c_str());
+  }
+  return status;
+}
+
+// ---------------------------------------------------------------------------------- main
+
+struct Command {
+  const char* name;
+  int (*run)(int, char**);
+  const char* summary;
+};
+
+int cmd_version(int, char**) {
+  std::printf("warden %s\n", WARDEN_VERSION);
+  return kExitOk;
+}
+
+const Command kCommands[] = {
+    {"analyze", cmd_analyze, "analyse pcap/pcapng files: flows, observations, device inventory"},
+    {"monitor", cmd_monitor, "run the same analysis live on a network interface"},
+    {"version", cmd_version, "print the version"},
+};
+
+void main_help(std::FILE* out) {
+  std::fprintf(out, "Usage: warden COMMAND [OPTIONS]\n\nwarden watches an IoT network: what devices are on it, what they are, and\nhow they behave.\n\nCommands:\n");
+  for (const auto& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
+  std::fprintf(out, "\n'warden COMMAND --help' tells more about each.\n");
+}
+
+}  // namespace
+}  // namespace warden::app
+
+int main(int argc, char** argv) {
+  using namespace warden::app;
+  if (argc < 2 || std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    main_help(argc < 2 ? stderr : stdout);
+    return argc < 2 ? kExitUsage : kExitOk;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) return cmd_version(argc, argv);
+  for (const auto& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) == 0) return c.run(argc - 1, argv + 1);
+  }
+  std::fprintf(stderr, "warden: unknown command '%s'\n\n", argv[1]);
+  main_help(stderr);
+  return kExitUsage;
+}

@@ -1,0 +1,73 @@
+// Observation: a typed fact seen on the wire (a DHCP request, a DNS answer, a TLS hello...),
+// with the packet context it came from. Observations are the pipeline's vocabulary above flows:
+// the inventory learns devices from them, the writers log them, detectors will judge them.
+// They own their data (strings are copied out of the packet), so they may outlive the packet.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "core/net.h"
+#include "core/time.h"
+#include "protocols/dhcp.h"
+#include "protocols/dns.h"
+#include "protocols/mqtt.h"
+#include "protocols/ssdp.h"
+#include "protocols/tls.h"
+
+namespace warden::dissect {
+
+struct ObsContext {
+  Timestamp ts = 0;
+  std::string flow_uid;  // empty when not tied to a flow
+  bool has_src_mac = false, has_dst_mac = false;
+  MacAddr src_mac, dst_mac;
+  IpAddr src_ip, dst_ip;
+  std::uint16_t src_port = 0, dst_port = 0;
+  std::uint8_t proto = 0;
+  std::uint16_t vlan = 0;
+};
+
+enum class DnsFlavor : std::uint8_t { kDns, kMdns, kLlmnr };
+
+struct DnsObservation {
+  DnsFlavor flavor = DnsFlavor::kDns;
+  protocols::DnsMessage msg;
+};
+
+struct HttpRequestObservation {
+  std::string method, host, uri, version, user_agent;
+};
+
+struct HttpResponseObservation {
+  int status = 0;
+  std::string server, content_type;
+};
+
+struct UpnpDescriptionObservation {
+  std::string location;  // the URL the client fetched, when seen
+  protocols::UpnpDescription desc;
+};
+
+using ObservationBody =
+    std::variant<protocols::DhcpMessage, DnsObservation, protocols::SsdpMessage,
+                 UpnpDescriptionObservation, HttpRequestObservation, HttpResponseObservation,
+                 protocols::TlsClientHello, protocols::TlsServerHello, protocols::MqttConnect>;
+
+struct Observation {
+  ObsContext ctx;
+  ObservationBody body;
+};
+
+// Stable type names used in observations.jsonl and the database.
+std::string_view observation_type(const Observation& o);
+
+class ObservationSink {
+ public:
+  virtual ~ObservationSink() = default;
+  virtual void on_observation(const Observation& obs) = 0;
+};
+
+}  // namespace warden::dissect

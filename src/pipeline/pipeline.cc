@@ -1,0 +1,124 @@
+#include "pipeline/pipeline.h"
+
+#include "core/json.h"
+#include "core/time.h"
+
+namespace warden::pipeline {
+
+Pipeline::Pipeline(const PipelineConfig& config, const inventory::OuiDatabase* oui,
+                   storage::RecordSink& sink)
+    : sink_(sink),
+      flows_(config.flows, *this, anomalies_),
+      dissector_(*this, anomalies_),
+      inventory_(config.inventory, oui) {}
+
+void Pipeline::process(Bytes frame, std::uint32_t link_type, Timestamp ts,
+                       std::uint32_t wire_length) {
+  ++stats_.packets;
+  stats_.bytes += frame.size();
+  if (stats_.first_ts == 0 || ts < stats_.first_ts) stats_.first_ts = ts;
+  if (ts > stats_.last_ts) stats_.last_ts = ts;
+  if (!decode::decode(frame, link_type, ts, wire_length, pkt_, anomalies_)) {
+    ++stats_.undecodable;
+    return;
+  }
+  if (!pkt_.is_ip()) {
+    ++stats_.non_ip;
+    if (pkt_.network == decode::Network::kArp) {
+      ++stats_.arp;
+      inventory_.on_arp(pkt_);
+    }
+    return;
+  }
+  // A packet whose IP header itself is damaged has no trustworthy flow key.
+  if (pkt_.anomaly && !pkt_.has_l4 && !pkt_.fragment &&
+      (pkt_.ip_proto == decode::kProtoTcp || pkt_.ip_proto == decode::kProtoUdp)) {
+    return;
+  }
+  auto u = flows_.process(pkt_);
+  if (!u.flow) return;
+  if (u.created) inventory_.on_flow_start(*u.flow, pkt_);
+  if (!u.flow->dissect_done || pkt_.ip_proto == decode::kProtoUdp) {
+    dissector_.on_packet(*u.flow, u.dir, pkt_);
+  }
+}
+
+void Pipeline::on_flow_end(flow::Flow& f, flow::EndReason reason) {
+  dissector_.on_flow_end(f);
+  inventory_.on_flow_end(f);
+  const auto app = static_cast<std::size_t>(f.app);
+  ++stats_.flows_by_app[app];
+  stats_.bytes_by_app[app] += f.dir[0].ip_bytes + f.dir[1].ip_bytes;
+  if (f.key.proto == decode::kProtoTcp) ++stats_.flows_tcp;
+  else if (f.key.proto == decode::kProtoUdp) ++stats_.flows_udp;
+  else ++stats_.flows_other;
+  sink_.on_flow(f, reason);
+}
+
+void Pipeline::on_observation(const dissect::Observation& obs) {
+  inventory_.on_observation(obs);
+  sink_.on_observation(obs);
+}
+
+void Pipeline::publish_devices() {
+  inventory_.classify_all();
+  sink_.on_devices(inventory_.devices());
+}
+
+void Pipeline::finish() {
+  flows_.flush();
+  publish_devices();
+}
+
+std::string Pipeline::summary_json(double wall_seconds, std::uint64_t peak_rss_kb) const {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("packets", stats_.packets).field("bytes", stats_.bytes);
+  w.field("undecodable", stats_.undecodable).field("non_ip", stats_.non_ip).field("arp", stats_.arp);
+  if (stats_.packets > 0) {
+    w.field("first_ts", format_rfc3339(stats_.first_ts)).field("last_ts", format_rfc3339(stats_.last_ts));
+  }
+  w.key("wall_seconds").value(wall_seconds, 3);
+  w.key("packets_per_second")
+      .value(wall_seconds > 0 ? static_cast<double>(stats_.packets) / wall_seconds : 0.0, 0);
+  w.field("peak_rss_kb", peak_rss_kb);
+  const auto& fs = flows_.stats();
+  w.key("flows").begin_object()
+      .field("total", fs.created).field("tcp", stats_.flows_tcp).field("udp", stats_.flows_udp)
+      .field("other", stats_.flows_other).field("ended_idle", fs.ended_idle)
+      .field("ended_closed", fs.ended_closed).field("evicted", fs.evicted)
+      .field("ended_at_end", fs.ended_shutdown).field("peak", static_cast<std::uint64_t>(fs.peak_flows))
+      .field("capacity", static_cast<std::uint64_t>(flows_.capacity())).end_object();
+  w.key("services").begin_object();
+  for (std::size_t i = 0; i < stats_.flows_by_app.size(); ++i) {
+    if (stats_.flows_by_app[i] == 0) continue;
+    w.key(flow::app_proto_name(static_cast<flow::AppProto>(i))).begin_object()
+        .field("flows", stats_.flows_by_app[i]).field("bytes", stats_.bytes_by_app[i]).end_object();
+  }
+  w.end_object();
+  static constexpr std::string_view kObsNames[] = {
+      "dhcp", "dns", "ssdp", "upnp_description", "http_request", "http_response",
+      "tls_client_hello", "tls_server_hello", "mqtt_connect"};
+  w.key("observations").begin_object();
+  for (std::size_t i = 0; i < std::size(kObsNames); ++i) {
+    if (dissector_.stats().observations[i] > 0) w.field(kObsNames[i], dissector_.stats().observations[i]);
+  }
+  w.end_object();
+  std::size_t typed = 0;
+  for (const auto& d : inventory_.devices()) typed += d->type != inventory::DeviceType::kUnknown;
+  w.key("devices").begin_object()
+      .field("total", static_cast<std::uint64_t>(inventory_.devices().size()))
+      .field("typed", static_cast<std::uint64_t>(typed))
+      .field("dropped_at_cap", inventory_.devices_dropped()).end_object();
+  w.key("anomalies").begin_object();
+  for (std::size_t i = 0; i < kAnomalyCount; ++i) {
+    auto a = static_cast<Anomaly>(i);
+    if (anomalies_.get(a) > 0) w.field(anomaly_name(a), anomalies_.get(a));
+  }
+  w.end_object();
+  w.end_object();
+  return out;
+}
+
+}  // namespace warden::pipeline
