@@ -220,9 +220,8 @@ int cmd_analyze(int argc, char** argv) {
     auto parser = capture::FileParser::open(maps[i].bytes());
     if (!parser) {
       bar.finish();
-      std::fprintf(stderr, "warden analyze: %s: %.*s (at byte %zu); skipped\n", files[i].c_str(),
-                   static_cast<int>(parser.error().reason.size()), parser.error().reason.data(),
-                   parser.error().offset);
+      std::fprintf(stderr, "warden analyze: %s: %s; skipped\n", files[i].c_str(),
+                   capture::describe_error(parser.error(), maps[i].bytes()).c_str());
       status = kExitDamagedInput;
       done_before += maps[i].size();
       continue;
@@ -231,7 +230,11 @@ int cmd_analyze(int argc, char** argv) {
     std::uint64_t n = 0;
     while (auto frame = parser->next()) {
       pipe.process(frame->data, frame->link_type, frame->ts, frame->wire_length);
-      if ((++n & 0x3fff) == 0) bar.update(done_before + parser->offset(), pipe.stats().packets, label);
+      if ((++n & 0x3fff) == 0) {
+        bar.update(done_before + parser->offset(), pipe.stats().packets, label);
+        // No packet bytes outlive process(): observations copy what they keep.
+        maps[i].release_before(parser->offset());
+      }
     }
     if (parser->error()) {
       bar.finish();

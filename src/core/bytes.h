@@ -4,7 +4,9 @@
 // the bytes alive for as long as the reader and any sub-spans it handed out.
 #pragma once
 
+#include <bit>
 #include <cstddef>
+#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -73,16 +75,29 @@ class ByteReader {
   }
 
  private:
+  // memcpy into an integer compiles to one unaligned-safe load; the byte swap to one bswap.
   template <class U, std::size_t N>
   std::optional<U> read_uint(bool big_endian) {
     if (remaining() < N) return std::nullopt;
     U v = 0;
-    for (std::size_t i = 0; i < N; ++i) {
-      std::size_t idx = big_endian ? i : N - 1 - i;
-      v = static_cast<U>((v << 8) | static_cast<U>(static_cast<std::uint8_t>(data_[pos_ + idx])));
+    if constexpr (N == sizeof(U)) {
+      std::memcpy(&v, data_.data() + pos_, N);
+      if (big_endian) v = byteswap(v);
+    } else {
+      for (std::size_t i = 0; i < N; ++i) {
+        std::size_t idx = big_endian ? i : N - 1 - i;
+        v = static_cast<U>((v << 8) | static_cast<U>(static_cast<std::uint8_t>(data_[pos_ + idx])));
+      }
     }
     pos_ += N;
     return v;
+  }
+  template <class U>
+  static U byteswap(U v) {
+    static_assert(std::endian::native == std::endian::little, "warden assumes a little-endian host");
+    if constexpr (sizeof(U) == 2) return static_cast<U>(__builtin_bswap16(v));
+    else if constexpr (sizeof(U) == 4) return static_cast<U>(__builtin_bswap32(v));
+    else return static_cast<U>(__builtin_bswap64(v));
   }
 
   Bytes data_;

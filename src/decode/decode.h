@@ -10,20 +10,21 @@
 
 #include "core/anomaly.h"
 #include "core/bytes.h"
+#include "core/link_type.h"
 #include "core/net.h"
 #include "core/time.h"
 
 namespace warden::decode {
 
-// LINKTYPE_* values (tcpdump.org/linktypes.html) that decode understands.
-inline constexpr std::uint32_t kLinkNull = 0;
-inline constexpr std::uint32_t kLinkEthernet = 1;
-inline constexpr std::uint32_t kLinkRaw = 101;
-inline constexpr std::uint32_t kLinkLoop = 108;
-inline constexpr std::uint32_t kLinkLinuxSll = 113;
-inline constexpr std::uint32_t kLinkIpv4 = 228;
-inline constexpr std::uint32_t kLinkIpv6 = 229;
-inline constexpr std::uint32_t kLinkLinuxSll2 = 276;
+// Link types (kLinkEthernet, ...) come from core/link_type.h, shared with capture.
+using ::warden::kLinkEthernet;
+using ::warden::kLinkIpv4;
+using ::warden::kLinkIpv6;
+using ::warden::kLinkLinuxSll;
+using ::warden::kLinkLinuxSll2;
+using ::warden::kLinkLoop;
+using ::warden::kLinkNull;
+using ::warden::kLinkRaw;
 
 inline constexpr std::uint8_t kProtoIcmp = 1;
 inline constexpr std::uint8_t kProtoIgmp = 2;

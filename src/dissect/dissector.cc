@@ -21,6 +21,7 @@ struct StreamState : flow::FlowExtension {
   std::array<bool, 2> buffering{};
   bool hello_seen = false, server_hello_seen = false;
   bool request_seen = false, response_seen = false;
+  bool mqtt_ping_sent = false;
   bool want_body = false;
   std::size_t body_start = 0, body_length = 0;
   std::string location;  // http://host/target of the request, for UPnP descriptions
@@ -183,7 +184,9 @@ void Dissector::udp(flow::Flow& f, Direction /*dir*/, const decode::DecodedPacke
     else anomalies_.add(Anomaly::kMalformedDns);
     return;
   }
-  if (is(1900)) {
+  // SSDP by payload too: discovery protocols reuse it on other ports (Plex on 32412/32414).
+  if (is(1900) || f.app == AppProto::kSsdp ||
+      (f.app == AppProto::kUnknown && (starts_with(data, "M-SEARCH * ") || starts_with(data, "NOTIFY * ")))) {
     f.app = AppProto::kSsdp;
     if (auto m = protocols::parse_ssdp(data)) emit(f, pkt, std::move(*m));
     else anomalies_.add(Anomaly::kMalformedSsdp);
@@ -319,6 +322,10 @@ void Dissector::tcp_client_payload(flow::Flow& f, const decode::DecodedPacket& p
     if (starts_with(data, "SSH-")) {
       f.app = AppProto::kSsh;
       f.dissect_done = true;
+    } else if (data.size() == 2 && byte_at(data, 0) == 0xc0 && byte_at(data, 1) == 0) {
+      // An MQTT PINGREQ on a session whose CONNECT was before the capture; the PINGRESP
+      // answer confirms it (tcp_server_payload).
+      state_of(f).mqtt_ping_sent = true;
     } else if (is_telnet_negotiation(data)) {
       f.app = AppProto::kTelnet;
       f.dissect_done = true;
@@ -345,6 +352,9 @@ void Dissector::tcp_server_payload(flow::Flow& f, const decode::DecodedPacket& p
     } else if (auto type = protocols::mqtt_packet_type(data); type && *type == 2 &&
                                                               data.size() == 4) {
       f.app = AppProto::kMqtt;  // a CONNACK answering a CONNECT we did not see
+    } else if (data.size() == 2 && byte_at(data, 0) == 0xd0 && byte_at(data, 1) == 0 && f.ext &&
+               static_cast<StreamState&>(*f.ext).mqtt_ping_sent) {
+      f.app = AppProto::kMqtt;  // PINGRESP answering PINGREQ
     }
     if (f.app != AppProto::kUnknown && f.app != AppProto::kTls) {
       f.dissect_done = true;

@@ -70,6 +70,7 @@ struct Device {
   BoundedSet mqtt_client_ids{8};
   BoundedSet dns_queries{64};
   std::set<std::uint16_t> tcp_server_ports, udp_server_ports;  // bounded in the inventory
+  std::set<std::uint16_t> udp_announce_ports;  // UDP ports it broadcasts/multicasts to
   std::uint64_t flows_originated = 0, flows_served = 0;
   std::uint64_t packets_sent = 0, bytes_sent = 0;
   std::set<IpAddr> remote_peers_sample;  // distinct non-local peers, capped: router evidence

@@ -136,6 +136,10 @@ void DeviceInventory::on_flow_end(const flow::Flow& f) {
     return it == by_ip_.end() ? nullptr : it->second;
   };
   if (Device* o = endpoint(f.orig_mac, f.orig_ip())) {
+    if (f.key.proto == decode::kProtoUdp && (f.resp_mac.is_multicast() || f.resp_ip().is_multicast()) &&
+        o->udp_announce_ports.size() < config_.max_ports_per_device) {
+      o->udp_announce_ports.insert(f.resp_port());
+    }
     ++o->flows_originated;
     o->packets_sent += f.dir[0].packets;
     o->bytes_sent += f.dir[0].ip_bytes;

@@ -157,6 +157,13 @@ constexpr PortRule kPortRules[] = {
     {false, 9999, T::kPlug, 40, "TP-Link smart home"}, {false, 5683, T::kHub, 10, "CoAP"},
 };
 
+// UDP ports a device broadcasts to: discovery announcements name the product family.
+constexpr PortRule kAnnounceRules[] = {
+    {false, 6666, T::kPlug, 35, "Tuya local discovery"},
+    {false, 6667, T::kPlug, 35, "Tuya local discovery"},
+    {false, 9999, T::kHub, 20, "looks for TP-Link smart plugs"},
+};
+
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -224,6 +231,12 @@ void classify(Device& d) {
     if (ports.contains(r.port)) {
       d.evidence.push_back(Evidence{r.tcp ? "tcp.serves" : "udp.serves",
                                     std::to_string(r.port) + " (" + std::string(r.what) + ")",
+                                    r.type, r.weight});
+    }
+  }
+  for (const PortRule& r : kAnnounceRules) {
+    if (d.udp_announce_ports.contains(r.port)) {
+      d.evidence.push_back(Evidence{"udp.announces", std::to_string(r.port) + " (" + std::string(r.what) + ")",
                                     r.type, r.weight});
     }
   }

@@ -275,6 +275,7 @@ void device_json(const inventory::Device& d, std::string& out) {
   if (!d.dns_queries.empty()) set_array(w, "dns_queries", d.dns_queries);
   if (!d.tcp_server_ports.empty()) int_array(w, "tcp_server_ports", d.tcp_server_ports);
   if (!d.udp_server_ports.empty()) int_array(w, "udp_server_ports", d.udp_server_ports);
+  if (!d.udp_announce_ports.empty()) int_array(w, "udp_announce_ports", d.udp_announce_ports);
   w.key("stats").begin_object().field("flows_originated", d.flows_originated)
       .field("flows_served", d.flows_served).field("packets_sent", d.packets_sent)
       .field("bytes_sent", d.bytes_sent).end_object();

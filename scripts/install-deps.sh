@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything warden needs to build, test and benchmark on Debian 12, with apt-get.
+# Usage: scripts/install-deps.sh [--bench]
+#   --bench   also the peer tools the benchmark races (ndpiReader, tshark, tcpdump)
+# Does nothing (and needs no network) when everything is already there.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libpcap-dev libsqlite3-dev libssl-dev
+  googletest libgtest-dev libbenchmark-dev
+  ieee-data                 # IEEE OUI registries: device vendors
+  clang libclang-rt-14-dev  # libFuzzer targets
+  sqlite3 iproute2 iputils-ping procps python3  # integration tests: netns, ping, db checks
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(libndpi-bin tshark tcpdump time util-linux)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The CLI as a user meets it: help, usage errors, missing and damaged inputs (clear errors that
+# name the file and the byte offset, with the packets before the damage kept), multi-file runs.
+set -uo pipefail
+warden=$1 data=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+check() {  # check NAME EXPECTED_STATUS ACTUAL_STATUS [grep-pattern file]
+  local name=$1 want=$2 got=$3
+  if [[ "$got" != "$want" ]]; then
+    echo "FAIL $name: exit $got, expected $want"; fail=$((fail + 1)); return
+  fi
+  if [[ $# -ge 5 ]] && ! grep -qE -- "$4" "$5"; then
+    echo "FAIL $name: '$4' not in $5:"; head -5 "$5"; fail=$((fail + 1)); return
+  fi
+  echo "ok   $name"; pass=$((pass + 1))
+}
+run() { "$warden" "$@" >"$tmp/out" 2>"$tmp/err"; echo $?; }
+
+check "help" 0 "$(run --help)" "analyze" "$tmp/out"
+check "no command" 2 "$(run)" "Usage" "$tmp/err"
+check "unknown command" 2 "$(run frobnicate)" "unknown command 'frobnicate'" "$tmp/err"
+check "analyze help" 0 "$(run analyze --help)" "Exit status" "$tmp/out"
+check "monitor help" 0 "$(run monitor --help)" "drops to --user" "$tmp/out"
+check "analyze without files" 2 "$(run analyze)" "no capture file" "$tmp/err"
+check "bad option value" 2 "$(run analyze --max-flows lots x.pcap)" "max-flows" "$tmp/err"
+check "missing file" 1 "$(run analyze -o "$tmp/o0" "$tmp/nope.pcap")" "nope.pcap" "$tmp/err"
+check "monitor without interface" 2 "$(run monitor)" "no interface" "$tmp/err"
+
+# A text file is not a capture: a clear error naming it, and exit 3.
+printf 'hello, I am not a pcap\n' > "$tmp/notes.txt"
+check "not a capture" 3 "$(run analyze -q -o "$tmp/o1" "$tmp/notes.txt")" "notes.txt: .*(not a pcap|magic)" "$tmp/err"
+
+# A capture cut short (a full disk, a killed tcpdump): error with the offset, earlier records kept.
+head -c 100000 "$data/slips/test7-malicious.pcap" > "$tmp/cut.pcap"
+check "truncated capture" 3 "$(run analyze -q -o "$tmp/o2" "$tmp/cut.pcap")" "cut.pcap: damaged at byte [0-9]+" "$tmp/err"
+flows=$(wc -l < "$tmp/o2/flows.jsonl")
+if [[ $flows -gt 10 ]]; then echo "ok   truncated capture keeps $flows flows"; pass=$((pass + 1));
+else echo "FAIL truncated capture kept only $flows flows"; fail=$((fail + 1)); fi
+
+# Several files in one run (pcap + pcapng, different link types) form one inventory.
+check "multi-file run" 0 "$(run analyze -q -o "$tmp/o3" "$data/ndpi/pcap/sonos.pcapng" "$data/ndpi/pcap/dns2tcp_tunnel.pcap")"
+devices=$(wc -l < "$tmp/o3/devices.jsonl")
+if [[ $devices -ge 5 ]]; then echo "ok   multi-file inventory has $devices devices"; pass=$((pass + 1));
+else echo "FAIL multi-file inventory has $devices devices"; fail=$((fail + 1)); fi
+grep -q '"packets":' "$tmp/o3/summary.json" && { echo "ok   summary.json written"; pass=$((pass + 1)); } || { echo "FAIL summary.json"; fail=$((fail + 1)); }
+
+# The default output folder is named on the console.
+(cd "$tmp" && "$warden" analyze --no-progress "$data/ndpi/pcap/mqtt.pcap" >"$tmp/out" 2>"$tmp/err"; echo $? > "$tmp/status")
+check "default output folder is announced" 0 "$(cat "$tmp/status")" "writing to warden-out/mqtt-[0-9]{8}-[0-9]{6}/" "$tmp/err"
+
+echo "$pass passed, $fail failed"
+[[ $fail -eq 0 ]]
