@@ -26,6 +26,7 @@
 #include "capture/mapped_file.h"
 #include "inventory/oui.h"
 #include "pipeline/pipeline.h"
+#include "storage/async_sink.h"
 #include "storage/output_writer.h"
 
 #ifndef WARDEN_VERSION
@@ -203,14 +204,16 @@ int cmd_analyze(int argc, char** argv) {
     maps.push_back(std::move(*m));
   }
   if (o.output_dir.empty()) o.output_dir = default_output(std::filesystem::path(files[0]).stem().string());
-  auto writer = storage::OutputWriter::open({o.output_dir, o.sqlite});
+  auto writer = storage::OutputWriter::open({o.output_dir, o.sqlite, /*bulk=*/true});
   if (!writer) {
     std::fprintf(stderr, "warden analyze: %s\n", writer.error().c_str());
     return kExitFatal;
   }
   if (!o.quiet) std::fprintf(stderr, "warden analyze: writing to %s/\n", o.output_dir.c_str());
   auto oui = load_oui(o);
-  pipeline::Pipeline pipe(o.pipeline, oui.get(), **writer);
+  // Storage (JSON formatting, files, SQLite) runs on its own thread behind a bounded channel.
+  storage::AsyncSink storage_channel(**writer);
+  pipeline::Pipeline pipe(o.pipeline, oui.get(), storage_channel);
 
   const auto start = std::chrono::steady_clock::now();
   ProgressBar bar(o.progress && isatty(STDERR_FILENO), total);
@@ -250,6 +253,7 @@ int cmd_analyze(int argc, char** argv) {
   }
   bar.finish();
   pipe.finish();
+  storage_channel.drain();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string command = "analyze";
   for (const auto& f : files) command += " " + f;
@@ -388,7 +392,8 @@ int cmd_monitor(int argc, char** argv) {
     std::fprintf(stderr, "warden monitor: %s\n", writer.error().c_str());
     return kExitFatal;
   }
-  pipeline::Pipeline pipe(o.pipeline, oui.get(), **writer);
+  storage::AsyncSink storage_channel(**writer);
+  pipeline::Pipeline pipe(o.pipeline, oui.get(), storage_channel);
   g_source = source->get();
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
@@ -426,6 +431,7 @@ int cmd_monitor(int argc, char** argv) {
   }
   g_source = nullptr;
   pipe.finish();
+  storage_channel.drain();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto cs = (*source)->stats();
   std::string summary = pipe.summary_json(wall, peak_rss_kb());

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include "core/anomaly.h"
 #include "core/bytes.h"
 #include "core/json.h"
@@ -93,5 +95,23 @@ TEST(Printable, EscapesAndBounds) {
   EXPECT_EQ(printable(std::string(1000, 'a'), 10).size(), 10u);
 }
 
+}  // namespace
+}  // namespace warden
+
+namespace warden {
+namespace {
+// The hand-rolled civil-date conversion agrees with gmtime_r across eras and leap days.
+TEST(Time, Rfc3339MatchesGmtime) {
+  for (std::int64_t sec : {0LL, 951782400LL, 1709164800LL, 4107542399LL, 1234567890LL, 68169600LL}) {
+    std::time_t tt = static_cast<std::time_t>(sec);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char want[128];
+    std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.000007Z", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    EXPECT_EQ(format_rfc3339(sec * kNsPerSec + 7000), want);
+  }
+  EXPECT_EQ(format_epoch(-1), "-1.999999");
+}
 }  // namespace
 }  // namespace warden

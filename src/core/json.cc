@@ -1,5 +1,6 @@
 #include "core/json.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -32,7 +33,15 @@ std::size_t utf8_len(std::string_view s, std::size_t i) {
 void json_escape(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (std::size_t i = 0; i < s.size();) {
+  // Fast path: most strings (addresses, names, hashes) need no escaping; copy runs whole.
+  std::size_t run = 0;
+  while (run < s.size()) {
+    auto c = static_cast<unsigned char>(s[run]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+    ++run;
+  }
+  out.append(s.data(), run);
+  for (std::size_t i = run; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
       out.push_back(static_cast<char>(c));
@@ -109,12 +118,16 @@ JsonWriter& JsonWriter::value(bool b) {
 }
 JsonWriter& JsonWriter::value(std::int64_t v) {
   separator();
-  out_ += std::to_string(v);
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out_.append(buf, r.ptr);
   return *this;
 }
 JsonWriter& JsonWriter::value(std::uint64_t v) {
   separator();
-  out_ += std::to_string(v);
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out_.append(buf, r.ptr);
   return *this;
 }
 JsonWriter& JsonWriter::value(double v, int precision) {
@@ -124,8 +137,8 @@ JsonWriter& JsonWriter::value(double v, int precision) {
     return *this;
   }
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", precision, v);
-  out_ += buf;
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, precision);
+  out_.append(buf, r.ptr);
   return *this;
 }
 JsonWriter& JsonWriter::null() {

@@ -43,10 +43,13 @@ std::uint64_t MacAddr::as_u64() const {
 }
 
 std::string MacAddr::to_string() const {
-  char buf[18];
-  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4],
-                b[5]);
-  return buf;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(17, ':');
+  for (std::size_t i = 0; i < 6; ++i) {
+    out[i * 3] = kHex[b[i] >> 4];
+    out[i * 3 + 1] = kHex[b[i] & 0xf];
+  }
+  return out;
 }
 
 IpAddr IpAddr::v4(std::uint32_t h) {
@@ -127,7 +130,16 @@ bool IpAddr::is_private() const {
 std::string IpAddr::to_string() const {
   char buf[INET6_ADDRSTRLEN];
   if (is_v4()) {
-    inet_ntop(AF_INET, a_.data() + 12, buf, sizeof buf);
+    // By hand: glibc's inet_ntop formats IPv4 with sprintf, and every record has addresses.
+    char* p = buf;
+    for (std::size_t i = 12; i < 16; ++i) {
+      unsigned v = a_[i];
+      if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+      if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+      *p++ = static_cast<char>('0' + v % 10);
+      if (i < 15) *p++ = '.';
+    }
+    return std::string(buf, p);
   } else {
     inet_ntop(AF_INET6, a_.data(), buf, sizeof buf);
   }

@@ -36,7 +36,7 @@ Result<std::unique_ptr<OutputWriter>, std::string> OutputWriter::open(const Outp
     const std::string db_path = options.dir + "/warden.db";
     // A fresh run owns its folder's database: start it empty so re-runs do not double rows.
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path + suffix, ec);
-    auto db = SqliteStore::open(db_path);
+    auto db = SqliteStore::open(db_path, options.bulk);
     if (!db) return unexpected(db.error());
     w->db_ = std::move(*db);
   }

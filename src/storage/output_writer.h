@@ -20,6 +20,7 @@ namespace warden::storage {
 struct OutputOptions {
   std::string dir;
   bool sqlite = true;
+  bool bulk = false;  // one-shot analysis: see SqliteStore::open
 };
 
 class OutputWriter : public RecordSink {

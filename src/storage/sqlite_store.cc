@@ -10,9 +10,12 @@ namespace warden::storage {
 namespace {
 constexpr std::size_t kRowsPerTransaction = 20'000;
 
+constexpr const char* kLivePragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+constexpr const char* kBulkPragmas =
+    "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
+
 constexpr const char* kSchema = R"sql(
-PRAGMA journal_mode=WAL;
-PRAGMA synchronous=NORMAL;
 CREATE TABLE IF NOT EXISTS runs(
   id INTEGER PRIMARY KEY, started TEXT NOT NULL, command TEXT NOT NULL, summary TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS flows(
@@ -20,14 +23,9 @@ CREATE TABLE IF NOT EXISTS flows(
   resp_p INTEGER, proto TEXT NOT NULL, service TEXT, duration REAL, orig_bytes INTEGER,
   resp_bytes INTEGER, conn_state TEXT, orig_pkts INTEGER, resp_pkts INTEGER,
   orig_l2_addr TEXT, resp_l2_addr TEXT, record TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS flows_ts ON flows(ts);
-CREATE INDEX IF NOT EXISTS flows_orig ON flows(orig_h);
-CREATE INDEX IF NOT EXISTS flows_resp ON flows(resp_h);
 CREATE TABLE IF NOT EXISTS observations(
   ts REAL NOT NULL, type TEXT NOT NULL, flow_uid TEXT, src_ip TEXT, dest_ip TEXT, src_mac TEXT,
   record TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS observations_type ON observations(type);
-CREATE INDEX IF NOT EXISTS observations_src_mac ON observations(src_mac);
 CREATE TABLE IF NOT EXISTS devices(
   id TEXT PRIMARY KEY, mac TEXT, vendor TEXT, type TEXT, confidence REAL, hostname TEXT,
   first_seen REAL, last_seen REAL, record TEXT NOT NULL);
@@ -36,23 +34,41 @@ CREATE TABLE IF NOT EXISTS device_addresses(
   first_seen REAL, last_seen REAL, PRIMARY KEY(device_id, ip));
 )sql";
 
+constexpr const char* kIndexes = R"sql(
+CREATE INDEX IF NOT EXISTS flows_ts ON flows(ts);
+CREATE INDEX IF NOT EXISTS flows_orig ON flows(orig_h);
+CREATE INDEX IF NOT EXISTS flows_resp ON flows(resp_h);
+CREATE INDEX IF NOT EXISTS observations_type ON observations(type);
+CREATE INDEX IF NOT EXISTS observations_src_mac ON observations(src_mac);
+)sql";
+
 double secs(Timestamp t) { return static_cast<double>(t) / 1e9; }
 
 void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
+// For buffers that outlive the sqlite3_step() of the row (the JSON record): no copy.
+void bind_static(sqlite3_stmt* s, int i, std::string_view v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
 }  // namespace
 
-Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::string& path) {
+Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::string& path,
+                                                                   bool bulk) {
   std::unique_ptr<SqliteStore> s(new SqliteStore());
   s->path_ = path;
+  s->bulk_ = bulk;
   if (sqlite3_open_v2(path.c_str(), &s->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
       SQLITE_OK) {
     return unexpected("cannot open database " + path + ": " +
                       (s->db_ ? sqlite3_errmsg(s->db_) : "out of memory"));
   }
   sqlite3_busy_timeout(s->db_, 5000);
-  if (!s->exec(kSchema)) return unexpected("cannot create schema in " + path + ": " + s->error_);
+  if (!s->exec(bulk ? kBulkPragmas : kLivePragmas) || !s->exec(kSchema) ||
+      (!bulk && !s->exec(kIndexes))) {
+    return unexpected("cannot create schema in " + path + ": " + s->error_);
+  }
+  s->indexed_ = !bulk;
   s->flow_stmt_ = s->prepare(
       "INSERT INTO flows VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)");
   s->obs_stmt_ = s->prepare("INSERT INTO observations VALUES(?1,?2,?3,?4,?5,?6,?7)");
@@ -121,7 +137,7 @@ void SqliteStore::add_flow(const flow::Flow& f, std::string_view service, std::s
   sqlite3_bind_int64(s, 14, static_cast<sqlite3_int64>(f.dir[1].packets));
   if (f.orig_mac.is_zero()) sqlite3_bind_null(s, 15); else bind_text(s, 15, f.orig_mac.to_string());
   if (f.resp_mac.is_zero()) sqlite3_bind_null(s, 16); else bind_text(s, 16, f.resp_mac.to_string());
-  bind_text(s, 17, json);
+  bind_static(s, 17, json);
   if (sqlite3_step(s) != SQLITE_DONE) note_error("insert flow");
   sqlite3_reset(s);
 }
@@ -135,7 +151,7 @@ void SqliteStore::add_observation(const dissect::Observation& o, std::string_vie
   bind_text(s, 4, o.ctx.src_ip.to_string());
   bind_text(s, 5, o.ctx.dst_ip.to_string());
   if (o.ctx.has_src_mac) bind_text(s, 6, o.ctx.src_mac.to_string()); else sqlite3_bind_null(s, 6);
-  bind_text(s, 7, json);
+  bind_static(s, 7, json);
   if (sqlite3_step(s) != SQLITE_DONE) note_error("insert observation");
   sqlite3_reset(s);
 }
@@ -184,6 +200,10 @@ Result<bool, std::string> SqliteStore::commit() {
   if (in_txn_) {
     exec("COMMIT");
     in_txn_ = false;
+  }
+  if (!indexed_) {
+    exec(kIndexes);
+    indexed_ = true;
   }
   if (!error_.empty()) return unexpected(path_ + ": " + error_);
   return true;

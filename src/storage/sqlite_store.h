@@ -20,7 +20,12 @@ namespace warden::storage {
 
 class SqliteStore {
  public:
-  static Result<std::unique_ptr<SqliteStore>, std::string> open(const std::string& path);
+  // bulk: a one-shot load (warden analyze) into a fresh file that a failed run simply
+  // recreates: no rollback journal, no fsync, a large page cache, and the indexes built once
+  // at commit() instead of maintained row by row. Otherwise (a live sensor): WAL mode, so
+  // readers can query while it writes, and indexes from the start.
+  static Result<std::unique_ptr<SqliteStore>, std::string> open(const std::string& path,
+                                                                bool bulk = false);
   ~SqliteStore();
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
@@ -49,6 +54,8 @@ class SqliteStore {
   sqlite3_stmt* addr_stmt_ = nullptr;
   sqlite3_stmt* run_stmt_ = nullptr;
   bool in_txn_ = false;
+  bool bulk_ = false;
+  bool indexed_ = false;
   std::size_t pending_ = 0;
   std::string error_;
 };
