@@ -35,7 +35,9 @@ std::string human_bytes(std::uint64_t b) {
 }
 
 ProgressBar::ProgressBar(bool enabled, std::uint64_t total_bytes)
-    : enabled_(enabled), total_(total_bytes), start_(std::chrono::steady_clock::now()),
+    : enabled_(enabled),
+      total_(total_bytes),
+      start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
 void ProgressBar::update(std::uint64_t done, std::uint64_t packets, const std::string& label) {
@@ -44,7 +46,8 @@ void ProgressBar::update(std::uint64_t done, std::uint64_t packets, const std::s
   if (now - last_draw_ < std::chrono::milliseconds(100)) return;
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
-  const double frac = total_ > 0 ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total_)) : 0;
+  const double frac =
+      total_ > 0 ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total_)) : 0;
   constexpr int kWidth = 30;
   const int filled = static_cast<int>(frac * kWidth);
   std::string bar(static_cast<std::size_t>(filled), '#');
@@ -82,14 +85,17 @@ void print_summary(std::FILE* out, const char* command, const pipeline::Pipeline
   const auto& fs = p.flows().stats();
   std::fprintf(out, "\nwarden %s: %s packets (%s) in %.2f s, %s packets/s\n", command,
                with_commas(st.packets).c_str(), human_bytes(st.bytes).c_str(), wall_seconds,
-               with_commas(wall_seconds > 0 ? static_cast<std::uint64_t>(static_cast<double>(st.packets) / wall_seconds) : 0).c_str());
+               with_commas(wall_seconds > 0 ? static_cast<std::uint64_t>(
+                                                  static_cast<double>(st.packets) / wall_seconds)
+                                            : 0)
+                   .c_str());
   std::fprintf(out, "Traffic from %s\n\n", span_text(st.first_ts, st.last_ts).c_str());
 
   const auto& devices = p.inventory().devices();
   std::fprintf(out, "Devices: %zu\n", devices.size());
   if (!devices.empty()) {
-    std::fprintf(out, "  %-17s  %-24s  %-14s  %4s  %-15s  %s\n", "MAC / ID", "VENDOR", "TYPE", "CONF",
-                 "ADDRESS", "NAME");
+    std::fprintf(out, "  %-17s  %-24s  %-14s  %4s  %-15s  %s\n", "MAC / ID", "VENDOR", "TYPE",
+                 "CONF", "ADDRESS", "NAME");
     std::size_t shown = 0;
     for (const auto& d : devices) {
       if (shown++ == 25) {
@@ -98,10 +104,10 @@ void print_summary(std::FILE* out, const char* command, const pipeline::Pipeline
       }
       std::string addr = d->addresses.empty() ? "-" : d->addresses.front().ip.to_string();
       if (d->addresses.size() > 1) addr += " +" + std::to_string(d->addresses.size() - 1);
-      std::string name = !d->hostname.empty()              ? d->hostname
-                         : !d->upnp_friendly_name.empty()  ? d->upnp_friendly_name
-                         : !d->mdns_names.empty()          ? *d->mdns_names.items().begin()
-                                                           : "";
+      std::string name = !d->hostname.empty()             ? d->hostname
+                         : !d->upnp_friendly_name.empty() ? d->upnp_friendly_name
+                         : !d->mdns_names.empty()         ? *d->mdns_names.items().begin()
+                                                          : "";
       std::fprintf(out, "  %-17.17s  %-24.24s  %-14s  %4.2f  %-15.15s  %.30s\n", d->id.c_str(),
                    d->vendor.empty() ? "-" : d->vendor.c_str(),
                    std::string(inventory::device_type_name(d->type)).c_str(), d->confidence,
@@ -109,7 +115,8 @@ void print_summary(std::FILE* out, const char* command, const pipeline::Pipeline
     }
   }
 
-  std::fprintf(out, "\nFlows: %s (TCP %s, UDP %s, other %s); peak %s in table (cap %s), %s evicted\n",
+  std::fprintf(out,
+               "\nFlows: %s (TCP %s, UDP %s, other %s); peak %s in table (cap %s), %s evicted\n",
                with_commas(fs.created).c_str(), with_commas(st.flows_tcp).c_str(),
                with_commas(st.flows_udp).c_str(), with_commas(st.flows_other).c_str(),
                with_commas(fs.peak_flows).c_str(), with_commas(p.flows().capacity()).c_str(),
@@ -121,12 +128,16 @@ void print_summary(std::FILE* out, const char* command, const pipeline::Pipeline
   std::sort(apps.rbegin(), apps.rend());
   std::fprintf(out, "Services:");
   for (std::size_t i = 0; i < apps.size() && i < 10; ++i) {
-    std::fprintf(out, " %s %s%s", std::string(flow::app_proto_name(static_cast<flow::AppProto>(apps[i].second))).c_str(),
-                 with_commas(apps[i].first).c_str(), i + 1 < apps.size() && i < 9 ? "," : "");
+    std::fprintf(
+        out, " %s %s%s",
+        std::string(flow::app_proto_name(static_cast<flow::AppProto>(apps[i].second))).c_str(),
+        with_commas(apps[i].first).c_str(), i + 1 < apps.size() && i < 9 ? "," : "");
   }
   std::fprintf(out, "\n");
-  static constexpr const char* kObs[] = {"dhcp", "dns", "ssdp", "upnp", "http_request",
-                                         "http_response", "tls_hello", "tls_server_hello", "mqtt"};
+  static constexpr const char* kObs[] = {
+      "dhcp",         "dns",           "ssdp",      "upnp",
+      "http_request", "http_response", "tls_hello", "tls_server_hello",
+      "mqtt"};
   std::fprintf(out, "Observations:");
   bool any = false;
   for (std::size_t i = 0; i < std::size(kObs); ++i) {
@@ -142,12 +153,14 @@ void print_summary(std::FILE* out, const char* command, const pipeline::Pipeline
     for (std::size_t i = 0; i < kAnomalyCount; ++i) {
       auto a = static_cast<Anomaly>(i);
       if (p.anomalies().get(a)) {
-        std::fprintf(out, " %s %s", std::string(anomaly_name(a)).c_str(), with_commas(p.anomalies().get(a)).c_str());
+        std::fprintf(out, " %s %s", std::string(anomaly_name(a)).c_str(),
+                     with_commas(p.anomalies().get(a)).c_str());
       }
     }
     std::fprintf(out, "\n");
   }
-  std::fprintf(out, "\nOutput: %s/ (flows.jsonl, observations.jsonl, devices.jsonl, summary.json%s)\n",
+  std::fprintf(out,
+               "\nOutput: %s/ (flows.jsonl, observations.jsonl, devices.jsonl, summary.json%s)\n",
                output_dir.c_str(), sqlite ? ", warden.db" : "");
 }
 

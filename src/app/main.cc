@@ -76,22 +76,45 @@ bool parse_uint(const char* s, std::uint64_t& out) {
 }
 
 enum OptionId {
-  kOptNoSqlite = 1000, kOptMaxFlows, kOptOuiDir, kOptNoProgress, kOptTcpTimeout, kOptUdpTimeout,
-  kOptUser, kOptSnaplen, kOptDuration, kOptMaxPackets, kOptDevicesInterval, kOptNoPromisc,
+  kOptNoSqlite = 1000,
+  kOptMaxFlows,
+  kOptOuiDir,
+  kOptNoProgress,
+  kOptTcpTimeout,
+  kOptUdpTimeout,
+  kOptUser,
+  kOptSnaplen,
+  kOptDuration,
+  kOptMaxPackets,
+  kOptDevicesInterval,
+  kOptNoPromisc,
 };
 
 // Parses options shared by analyze and monitor. Returns false (after printing why) on error.
 bool common_option(int c, const char* arg, CommonOptions& o, const char* cmd) {
   std::uint64_t v = 0;
   switch (c) {
-    case 'o': o.output_dir = arg; return true;
-    case 'q': o.quiet = true; o.progress = false; return true;
-    case kOptNoSqlite: o.sqlite = false; return true;
-    case kOptNoProgress: o.progress = false; return true;
-    case kOptOuiDir: o.oui_dir = arg; return true;
+    case 'o':
+      o.output_dir = arg;
+      return true;
+    case 'q':
+      o.quiet = true;
+      o.progress = false;
+      return true;
+    case kOptNoSqlite:
+      o.sqlite = false;
+      return true;
+    case kOptNoProgress:
+      o.progress = false;
+      return true;
+    case kOptOuiDir:
+      o.oui_dir = arg;
+      return true;
     case kOptMaxFlows:
       if (!parse_uint(arg, v) || v < 16 || v > 100'000'000) {
-        std::fprintf(stderr, "warden %s: --max-flows wants a number from 16 to 100000000, not '%s'\n", cmd, arg);
+        std::fprintf(stderr,
+                     "warden %s: --max-flows wants a number from 16 to 100000000, not '%s'\n", cmd,
+                     arg);
         return false;
       }
       o.pipeline.flows.max_flows = v;
@@ -99,10 +122,12 @@ bool common_option(int c, const char* arg, CommonOptions& o, const char* cmd) {
     case kOptTcpTimeout:
     case kOptUdpTimeout:
       if (!parse_uint(arg, v) || v < 1 || v > 86400) {
-        std::fprintf(stderr, "warden %s: timeouts are seconds from 1 to 86400, not '%s'\n", cmd, arg);
+        std::fprintf(stderr, "warden %s: timeouts are seconds from 1 to 86400, not '%s'\n", cmd,
+                     arg);
         return false;
       }
-      (c == kOptTcpTimeout ? o.pipeline.flows.tcp_idle_timeout : o.pipeline.flows.udp_idle_timeout) =
+      (c == kOptTcpTimeout ? o.pipeline.flows.tcp_idle_timeout
+                           : o.pipeline.flows.udp_idle_timeout) =
           static_cast<Timestamp>(v) * kNsPerSec;
       return true;
     default:
@@ -123,9 +148,12 @@ constexpr const char* kCommonHelp =
     "  -h, --help            this help\n";
 
 const option kCommonLong[] = {
-    {"output", required_argument, nullptr, 'o'},       {"quiet", no_argument, nullptr, 'q'},
-    {"no-sqlite", no_argument, nullptr, kOptNoSqlite}, {"max-flows", required_argument, nullptr, kOptMaxFlows},
-    {"oui-dir", required_argument, nullptr, kOptOuiDir}, {"no-progress", no_argument, nullptr, kOptNoProgress},
+    {"output", required_argument, nullptr, 'o'},
+    {"quiet", no_argument, nullptr, 'q'},
+    {"no-sqlite", no_argument, nullptr, kOptNoSqlite},
+    {"max-flows", required_argument, nullptr, kOptMaxFlows},
+    {"oui-dir", required_argument, nullptr, kOptOuiDir},
+    {"no-progress", no_argument, nullptr, kOptNoProgress},
     {"tcp-timeout", required_argument, nullptr, kOptTcpTimeout},
     {"udp-timeout", required_argument, nullptr, kOptUdpTimeout},
     {"help", no_argument, nullptr, 'h'},
@@ -203,7 +231,8 @@ int cmd_analyze(int argc, char** argv) {
     total += m->size();
     maps.push_back(std::move(*m));
   }
-  if (o.output_dir.empty()) o.output_dir = default_output(std::filesystem::path(files[0]).stem().string());
+  if (o.output_dir.empty())
+    o.output_dir = default_output(std::filesystem::path(files[0]).stem().string());
   auto writer = storage::OutputWriter::open({o.output_dir, o.sqlite, /*bulk=*/true});
   if (!writer) {
     std::fprintf(stderr, "warden analyze: %s\n", writer.error().c_str());
@@ -254,10 +283,12 @@ int cmd_analyze(int argc, char** argv) {
   bar.finish();
   pipe.finish();
   storage_channel.drain();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string command = "analyze";
   for (const auto& f : files) command += " " + f;
-  (*writer)->write_summary(now_stamp("%Y-%m-%dT%H:%M:%SZ"), command, pipe.summary_json(wall, peak_rss_kb()));
+  (*writer)->write_summary(now_stamp("%Y-%m-%dT%H:%M:%SZ"), command,
+                           pipe.summary_json(wall, peak_rss_kb()));
   if (auto r = (*writer)->close(); !r) {
     std::fprintf(stderr, "warden analyze: %s\n", r.error().c_str());
     return kExitFatal;
@@ -277,25 +308,26 @@ extern "C" void on_stop_signal(int) {
 }
 
 void monitor_help(std::FILE* out) {
-  std::fprintf(out,
-               "Usage: warden monitor -i IFACE [OPTIONS]\n"
-               "Runs the analysis pipeline live on a network interface (libpcap) and writes the\n"
-               "same output folder as 'warden analyze', continuously: flows as they end,\n"
-               "observations as they are seen, the device inventory every --devices-interval.\n"
-               "Stops cleanly on SIGINT (Ctrl-C) or SIGTERM with everything flushed.\n"
-               "Started as root, it drops to --user right after opening the capture.\n\n"
-               "Options:\n"
-               "  -i, --interface IFACE  interface to capture on (required)\n"
-               "  -f, --filter EXPR      BPF capture filter (tcpdump syntax)\n"
-               "      --user NAME        user to run as after opening the capture (default nobody)\n"
-               "      --snaplen N        bytes captured per packet (default 262144)\n"
-               "      --no-promisc       do not put the interface in promiscuous mode\n"
-               "      --devices-interval S  rewrite devices.jsonl every S seconds (default 30)\n"
-               "      --duration S       stop after S seconds\n"
-               "      --max-packets N    stop after N packets\n"
-               "%s\n"
-               "Example: sudo warden monitor -i eth0 -o /var/lib/warden/live\n",
-               kCommonHelp);
+  std::fprintf(
+      out,
+      "Usage: warden monitor -i IFACE [OPTIONS]\n"
+      "Runs the analysis pipeline live on a network interface (libpcap) and writes the\n"
+      "same output folder as 'warden analyze', continuously: flows as they end,\n"
+      "observations as they are seen, the device inventory every --devices-interval.\n"
+      "Stops cleanly on SIGINT (Ctrl-C) or SIGTERM with everything flushed.\n"
+      "Started as root, it drops to --user right after opening the capture.\n\n"
+      "Options:\n"
+      "  -i, --interface IFACE  interface to capture on (required)\n"
+      "  -f, --filter EXPR      BPF capture filter (tcpdump syntax)\n"
+      "      --user NAME        user to run as after opening the capture (default nobody)\n"
+      "      --snaplen N        bytes captured per packet (default 262144)\n"
+      "      --no-promisc       do not put the interface in promiscuous mode\n"
+      "      --devices-interval S  rewrite devices.jsonl every S seconds (default 30)\n"
+      "      --duration S       stop after S seconds\n"
+      "      --max-packets N    stop after N packets\n"
+      "%s\n"
+      "Example: sudo warden monitor -i eth0 -o /var/lib/warden/live\n",
+      kCommonHelp);
 }
 
 // Drops root for `user`: supplementary groups, gid, then uid, and checks it cannot come back.
@@ -324,29 +356,50 @@ int cmd_monitor(int argc, char** argv) {
   capture::LiveOptions live;
   std::string user = "nobody";
   std::uint64_t duration_s = 0, max_packets = 0, devices_interval = 30;
-  auto longs = long_options({{"interface", required_argument, nullptr, 'i'},
-                             {"filter", required_argument, nullptr, 'f'},
-                             {"user", required_argument, nullptr, kOptUser},
-                             {"snaplen", required_argument, nullptr, kOptSnaplen},
-                             {"no-promisc", no_argument, nullptr, kOptNoPromisc},
-                             {"duration", required_argument, nullptr, kOptDuration},
-                             {"max-packets", required_argument, nullptr, kOptMaxPackets},
-                             {"devices-interval", required_argument, nullptr, kOptDevicesInterval}});
+  auto longs =
+      long_options({{"interface", required_argument, nullptr, 'i'},
+                    {"filter", required_argument, nullptr, 'f'},
+                    {"user", required_argument, nullptr, kOptUser},
+                    {"snaplen", required_argument, nullptr, kOptSnaplen},
+                    {"no-promisc", no_argument, nullptr, kOptNoPromisc},
+                    {"duration", required_argument, nullptr, kOptDuration},
+                    {"max-packets", required_argument, nullptr, kOptMaxPackets},
+                    {"devices-interval", required_argument, nullptr, kOptDevicesInterval}});
   optind = 1;
   for (int c; (c = getopt_long(argc, argv, "o:qhi:f:", longs.data(), nullptr)) != -1;) {
     std::uint64_t v = 0;
     bool ok = true;
     switch (c) {
-      case 'h': monitor_help(stdout); return kExitOk;
-      case 'i': live.interface = optarg; break;
-      case 'f': live.bpf_filter = optarg; break;
-      case kOptUser: user = optarg; break;
-      case kOptNoPromisc: live.promiscuous = false; break;
-      case kOptSnaplen: ok = parse_uint(optarg, v) && v >= 64 && v <= 262144; live.snaplen = static_cast<int>(v); break;
-      case kOptDuration: ok = parse_uint(optarg, duration_s); break;
-      case kOptMaxPackets: ok = parse_uint(optarg, max_packets); break;
-      case kOptDevicesInterval: ok = parse_uint(optarg, devices_interval) && devices_interval > 0; break;
-      default: ok = c != '?' && common_option(c, optarg, o, "monitor");
+      case 'h':
+        monitor_help(stdout);
+        return kExitOk;
+      case 'i':
+        live.interface = optarg;
+        break;
+      case 'f':
+        live.bpf_filter = optarg;
+        break;
+      case kOptUser:
+        user = optarg;
+        break;
+      case kOptNoPromisc:
+        live.promiscuous = false;
+        break;
+      case kOptSnaplen:
+        ok = parse_uint(optarg, v) && v >= 64 && v <= 262144;
+        live.snaplen = static_cast<int>(v);
+        break;
+      case kOptDuration:
+        ok = parse_uint(optarg, duration_s);
+        break;
+      case kOptMaxPackets:
+        ok = parse_uint(optarg, max_packets);
+        break;
+      case kOptDevicesInterval:
+        ok = parse_uint(optarg, devices_interval) && devices_interval > 0;
+        break;
+      default:
+        ok = c != '?' && common_option(c, optarg, o, "monitor");
     }
     if (!ok) {
       if (c != '?') std::fprintf(stderr, "warden monitor: bad value '%s'\n", optarg ? optarg : "");
@@ -355,7 +408,8 @@ int cmd_monitor(int argc, char** argv) {
     }
   }
   if (live.interface.empty()) {
-    std::fprintf(stderr, "warden monitor: no interface given (-i IFACE)\nTry 'warden monitor --help'.\n");
+    std::fprintf(stderr,
+                 "warden monitor: no interface given (-i IFACE)\nTry 'warden monitor --help'.\n");
     return kExitUsage;
   }
   live.immediate = true;
@@ -364,19 +418,22 @@ int cmd_monitor(int argc, char** argv) {
     std::fprintf(stderr, "warden monitor: %s\n", source.error().c_str());
     return kExitFatal;
   }
-  for (const auto& w : (*source)->warnings()) std::fprintf(stderr, "warden monitor: warning: %s\n", w.c_str());
+  for (const auto& w : (*source)->warnings())
+    std::fprintf(stderr, "warden monitor: warning: %s\n", w.c_str());
   if (o.output_dir.empty()) o.output_dir = default_output(live.interface);
   // The output folder must be writable by the user we drop to.
   std::error_code ec;
   std::filesystem::create_directories(o.output_dir, ec);
   if (ec) {
-    std::fprintf(stderr, "warden monitor: cannot create %s: %s\n", o.output_dir.c_str(), ec.message().c_str());
+    std::fprintf(stderr, "warden monitor: cannot create %s: %s\n", o.output_dir.c_str(),
+                 ec.message().c_str());
     return kExitFatal;
   }
   if (geteuid() == 0) {
     if (passwd* pw = getpwnam(user.c_str())) {
       if (chown(o.output_dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
-        std::fprintf(stderr, "warden monitor: cannot hand %s to %s: %s\n", o.output_dir.c_str(), user.c_str(), std::strerror(errno));
+        std::fprintf(stderr, "warden monitor: cannot hand %s to %s: %s\n", o.output_dir.c_str(),
+                     user.c_str(), std::strerror(errno));
         return kExitFatal;
       }
     }
@@ -401,17 +458,19 @@ int cmd_monitor(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   if (!o.quiet) {
-    std::fprintf(stderr, "warden monitor: capturing on %s (%s), writing to %s/, running as %s; Ctrl-C stops\n",
-                 live.interface.c_str(), std::string(capture::link_type_name((*source)->link_type())).c_str(),
-                 o.output_dir.c_str(), geteuid() == 0 ? "root" : user.c_str());
+    std::fprintf(
+        stderr,
+        "warden monitor: capturing on %s (%s), writing to %s/, running as %s; Ctrl-C stops\n",
+        live.interface.c_str(),
+        std::string(capture::link_type_name((*source)->link_type())).c_str(), o.output_dir.c_str(),
+        geteuid() == 0 ? "root" : user.c_str());
   }
   const auto start = std::chrono::steady_clock::now();
   auto last_devices = start;
   int status = kExitOk;
   while (!g_stop.load()) {
-    auto n = (*source)->dispatch([&](const capture::Frame& f) {
-      pipe.process(f.data, f.link_type, f.ts, f.wire_length);
-    });
+    auto n = (*source)->dispatch(
+        [&](const capture::Frame& f) { pipe.process(f.data, f.link_type, f.ts, f.wire_length); });
     if (!n) {
       if (g_stop.load()) break;
       std::fprintf(stderr, "warden monitor: capture failed: %s\n", n.error().c_str());
@@ -421,7 +480,8 @@ int cmd_monitor(int argc, char** argv) {
     const auto now = std::chrono::steady_clock::now();
     // Idle flows end on wall-clock time when the network is quiet.
     pipe.heartbeat(static_cast<Timestamp>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count()));
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count()));
     if (now - last_devices >= std::chrono::seconds(devices_interval)) {
       pipe.publish_devices();
       last_devices = now;
@@ -432,14 +492,17 @@ int cmd_monitor(int argc, char** argv) {
   g_source = nullptr;
   pipe.finish();
   storage_channel.drain();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto cs = (*source)->stats();
   std::string summary = pipe.summary_json(wall, peak_rss_kb());
   summary.pop_back();  // add the capture's own counters to the summary object
-  summary += ",\"capture\":{\"interface\":\"" + live.interface + "\",\"received\":" +
-             std::to_string(cs.received) + ",\"dropped\":" + std::to_string(cs.dropped) +
+  summary += ",\"capture\":{\"interface\":\"" + live.interface +
+             "\",\"received\":" + std::to_string(cs.received) +
+             ",\"dropped\":" + std::to_string(cs.dropped) +
              ",\"if_dropped\":" + std::to_string(cs.if_dropped) + "}}";
-  (*writer)->write_summary(now_stamp("%Y-%m-%dT%H:%M:%SZ"), "monitor -i " + live.interface, summary);
+  (*writer)->write_summary(now_stamp("%Y-%m-%dT%H:%M:%SZ"), "monitor -i " + live.interface,
+                           summary);
   if (auto r = (*writer)->close(); !r) {
     std::fprintf(stderr, "warden monitor: %s\n", r.error().c_str());
     return kExitFatal;
@@ -473,7 +536,9 @@ const Command kCommands[] = {
 };
 
 void main_help(std::FILE* out) {
-  std::fprintf(out, "Usage: warden COMMAND [OPTIONS]\n\nwarden watches an IoT network: what devices are on it, what they are, and\nhow they behave.\n\nCommands:\n");
+  std::fprintf(out,
+               "Usage: warden COMMAND [OPTIONS]\n\nwarden watches an IoT network: what devices are "
+               "on it, what they are, and\nhow they behave.\n\nCommands:\n");
   for (const auto& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
   std::fprintf(out, "\n'warden COMMAND --help' tells more about each.\n");
 }

@@ -39,8 +39,9 @@ std::uint32_t rd32(ByteReader& r, bool big) { return (big ? r.be32() : r.le32())
 std::uint64_t rd64(ByteReader& r, bool big) { return (big ? r.be64() : r.le64()).value_or(0); }
 
 // A fixed-size header taken from the file after one length check, then decoded at constant
-// offsets (a fixed-extent span: an offset past N fails the assert, not the reader). This is the per-packet hot path: compilers turn each field into one load
-// (plus a bswap), where per-field ByteReader reads are byte loops with a bounds check each.
+// offsets (a fixed-extent span: an offset past N fails the assert, not the reader). This is the
+// per-packet hot path: compilers turn each field into one load (plus a bswap), where per-field
+// ByteReader reads are byte loops with a bounds check each.
 template <std::size_t N>
 class FixedHeader {
  public:
@@ -71,18 +72,30 @@ constexpr std::uint64_t pow10(unsigned n) {
 
 std::string_view link_type_name(std::uint32_t link_type) {
   switch (link_type) {
-    case kLinkNull: return "null";
-    case kLinkEthernet: return "ethernet";
-    case kLinkRaw: return "raw";
-    case kLinkIeee80211: return "ieee802.11";
-    case kLinkLoop: return "loop";
-    case kLinkLinuxSll: return "linux-sll";
-    case kLinkRadiotap: return "radiotap";
-    case kLinkIeee802154: return "ieee802.15.4";
-    case kLinkIpv4: return "ipv4";
-    case kLinkIpv6: return "ipv6";
-    case kLinkLinuxSll2: return "linux-sll2";
-    default: return "unknown";
+    case kLinkNull:
+      return "null";
+    case kLinkEthernet:
+      return "ethernet";
+    case kLinkRaw:
+      return "raw";
+    case kLinkIeee80211:
+      return "ieee802.11";
+    case kLinkLoop:
+      return "loop";
+    case kLinkLinuxSll:
+      return "linux-sll";
+    case kLinkRadiotap:
+      return "radiotap";
+    case kLinkIeee802154:
+      return "ieee802.15.4";
+    case kLinkIpv4:
+      return "ipv4";
+    case kLinkIpv6:
+      return "ipv6";
+    case kLinkLinuxSll2:
+      return "linux-sll2";
+    default:
+      return "unknown";
   }
 }
 
@@ -303,7 +316,8 @@ std::optional<Frame> FileParser::next_pcapng() {
     if (len < kBlockOverhead) return fail("pcapng block length too short", at);
     if (len % 4 != 0) return fail("pcapng block length is not a multiple of 4", at);
     if (len > kMaxBlockLength) return fail("pcapng block length exceeds 16 MiB", at);
-    if (len > rem) return fail("pcapng block runs past the end of the file (truncated capture)", at);
+    if (len > rem)
+      return fail("pcapng block runs past the end of the file (truncated capture)", at);
     if (FixedHeader<4>(file_.subspan(at + len - 4, 4)).u32(0, big_endian_) != len) {
       return fail("pcapng trailing block length does not match", at);
     }
@@ -361,7 +375,7 @@ std::optional<Frame> FileParser::next_pcapng() {
         Frame f;
         f.data = body.subspan(4, caplen);
         f.wire_length = wire;  // >= caplen by construction
-        f.ts = last_ts_;  // an SPB carries no time; the previous packet's is the best guess
+        f.ts = last_ts_;       // an SPB carries no time; the previous packet's is the best guess
         f.link_type = iface.link_type;
         f.interface_id = 0;
         off_ = at + len;

@@ -77,9 +77,9 @@ class FileParser {
   struct TsConv {
     enum class Kind : std::uint8_t { kMul, kDiv, kPow2 };
     Kind kind = Kind::kMul;
-    std::uint8_t exponent = 0;   // kPow2: units are 2^-exponent s
-    std::uint64_t factor = 1000; // kMul: ns per unit; kDiv: units per ns (0: always 0 ns)
-    std::uint64_t offset_ns = 0; // if_tsoffset, wrapped into unsigned arithmetic
+    std::uint8_t exponent = 0;    // kPow2: units are 2^-exponent s
+    std::uint64_t factor = 1000;  // kMul: ns per unit; kDiv: units per ns (0: always 0 ns)
+    std::uint64_t offset_ns = 0;  // if_tsoffset, wrapped into unsigned arithmetic
     Timestamp to_ns(std::uint64_t units) const;
   };
   struct Interface {

@@ -126,7 +126,8 @@ class NgBuilder {
     if (!opts.empty()) put32(body, 0);  // opt_endofopt
     return block(1, body);
   }
-  NgBuilder& epb(std::uint32_t iface, std::uint64_t units, const Buf& data, std::uint32_t wire = 0) {
+  NgBuilder& epb(std::uint32_t iface, std::uint64_t units, const Buf& data,
+                 std::uint32_t wire = 0) {
     Buf body;
     put32(body, iface);
     put32(body, static_cast<std::uint32_t>(units >> 32));
@@ -211,38 +212,38 @@ struct Expected {
 const Expected kCaptures[] = {
     {"ndpi/pcap/alexa-app.pcapng", FileFormat::kPcapNg, 3103, 1490976022526783000,
      1490976198776068000, 1171135, kLinkEthernet},
-    {"ndpi/pcap/bot.pcap", FileFormat::kPcap, 402, 1645108240233170000, 1645108245896491000,
-     431124, kLinkEthernet},
-    {"ndpi/pcap/coap_mqtt.pcap", FileFormat::kPcap, 1082, 1333957710293035000,
-     1455907286608960000, 102603, kLinkEthernet},
-    {"ndpi/pcap/dhcp-fuzz.pcapng", FileFormat::kPcapNg, 1, 1268519154926217000,
-     1268519154926217000, 342, kLinkEthernet},
-    {"ndpi/pcap/dns-exf.pcap", FileFormat::kPcap, 2, 1694185912616950000, 1694185912617037000,
+    {"ndpi/pcap/bot.pcap", FileFormat::kPcap, 402, 1645108240233170000, 1645108245896491000, 431124,
+     kLinkEthernet},
+    {"ndpi/pcap/coap_mqtt.pcap", FileFormat::kPcap, 1082, 1333957710293035000, 1455907286608960000,
+     102603, kLinkEthernet},
+    {"ndpi/pcap/dhcp-fuzz.pcapng", FileFormat::kPcapNg, 1, 1268519154926217000, 1268519154926217000,
      342, kLinkEthernet},
+    {"ndpi/pcap/dns-exf.pcap", FileFormat::kPcap, 2, 1694185912616950000, 1694185912617037000, 342,
+     kLinkEthernet},
     {"ndpi/pcap/dns-tunnel-iodine.pcap", FileFormat::kPcap, 438, 1282356640051082000,
      1282356664538369000, 70492, kLinkEthernet},
     {"ndpi/pcap/dns2tcp_tunnel.pcap", FileFormat::kPcap, 50, 1585754662417775000,
      1585754670531367000, 8960, kLinkLinuxSll},
-    {"ndpi/pcap/icmp-tunnel.pcap", FileFormat::kPcap, 961, 1360227866458898000,
-     1360228988973740000, 195808, kLinkEthernet},
-    {"ndpi/pcap/mqtt.pcap", FileFormat::kPcapNg, 9, 1643014009283854000, 1643014349216221000,
-     1481, kLinkEthernet},
+    {"ndpi/pcap/icmp-tunnel.pcap", FileFormat::kPcap, 961, 1360227866458898000, 1360228988973740000,
+     195808, kLinkEthernet},
+    {"ndpi/pcap/mqtt.pcap", FileFormat::kPcapNg, 9, 1643014009283854000, 1643014349216221000, 1481,
+     kLinkEthernet},
     {"ndpi/pcap/nest_log_sink.pcap", FileFormat::kPcap, 1000, 1536712992228658000,
      1536719715232392000, 129986, kLinkEthernet},
-    {"ndpi/pcap/sonos.pcapng", FileFormat::kPcapNg, 61, 1727166164053038000,
-     1728503020063220000, 29332, kLinkEthernet},
+    {"ndpi/pcap/sonos.pcapng", FileFormat::kPcapNg, 61, 1727166164053038000, 1728503020063220000,
+     29332, kLinkEthernet},
     {"ndpi/pcap/ssdp-m-search.pcap", FileFormat::kPcap, 19, 1532054645808785000,
      1532054735808753000, 1197, kLinkEthernet},
     {"ndpi/pcap/telnet.pcap", FileFormat::kPcap, 92, 943755158387203000, 943755197958477000, 7748,
      kLinkEthernet},
-    {"ndpi/pcap/tplink_shp.pcap", FileFormat::kPcap, 251, 1671480246580620000,
-     1671482115665844000, 17821, kLinkEthernet},
+    {"ndpi/pcap/tplink_shp.pcap", FileFormat::kPcap, 251, 1671480246580620000, 1671482115665844000,
+     17821, kLinkEthernet},
     {"ndpi/pcap/trickbot.pcap", FileFormat::kPcap, 74, 1609266107551500000, 1609266115947521000,
      62002, kLinkEthernet},
     {"ndpi/pcap/tuya_lp.pcap", FileFormat::kPcap, 98, 1671220121927386000, 1671220158572989000,
      21948, kLinkEthernet},
-    {"ndpi/pcap/upnp.pcap", FileFormat::kPcapNg, 14, 1541515314826314000, 1541515321472909000,
-     9912, kLinkEthernet},
+    {"ndpi/pcap/upnp.pcap", FileFormat::kPcapNg, 14, 1541515314826314000, 1541515321472909000, 9912,
+     kLinkEthernet},
     {"slips/test-cc__test-cc-capture-1.pcap", FileFormat::kPcap, 7931, 1707405399842117000,
      1707406064919692000, 1945926, kLinkEthernet},
     {"slips/test-cc__test-cc-capture-2.pcap", FileFormat::kPcap, 1084, 1707834878788187000,
@@ -253,8 +254,8 @@ const Expected kCaptures[] = {
      1774219636918162000, 1774219649740033000, 247092, kLinkEthernet},
     {"slips/test7-malicious.pcap", FileFormat::kPcap, 2000, 1520628556520001000,
      1520629198703667000, 307820, kLinkEthernet},
-    {"slips/test8-malicious.pcap", FileFormat::kPcap, 534, 1632214645783595000,
-     1632214658604726000, 22945, kLinkEthernet},
+    {"slips/test8-malicious.pcap", FileFormat::kPcap, 534, 1632214645783595000, 1632214658604726000,
+     22945, kLinkEthernet},
 };
 
 const std::filesystem::path kCaptureDir = "/work/shared/data/captures";
@@ -351,9 +352,9 @@ TEST(FileParserPcap, TruncatedAtEveryOffsetKeepsEarlierFrames) {
       ASSERT_TRUE(w.error);
       EXPECT_EQ(w.error->offset, ends[complete]);
       std::size_t rem = n - ends[complete];
-      EXPECT_EQ(w.error->reason, rem < 16
-                                     ? "truncated pcap record header"
-                                     : "pcap record runs past the end of the file (truncated capture)");
+      EXPECT_EQ(w.error->reason,
+                rem < 16 ? "truncated pcap record header"
+                         : "pcap record runs past the end of the file (truncated capture)");
     }
     if (!w.frames.empty()) {
       EXPECT_EQ(w.frames[0].ts, kDnsExfTs0);
@@ -409,8 +410,7 @@ TEST(FileParserOpen, RejectsWhatIsNotACapture) {
 
   NgBuilder ng;
   ng.shb(2);
-  EXPECT_EQ(FileParser::open(ng.out).error().reason,
-            "unsupported pcapng version (major is not 1)");
+  EXPECT_EQ(FileParser::open(ng.out).error().reason, "unsupported pcapng version (major is not 1)");
 
   Buf bad_bom = kMqttNg;
   bad_bom[8] = std::byte{0};
@@ -507,7 +507,7 @@ TEST(FileParserPcap, ModifiedPcapHasLongerRecordHeaders) {
 
 TEST(FileParserPcap, OldFilesWithSwappedLengths) {
   Buf b = kDnsExf;
-  b[6] = std::byte{2};  // version 2.2: the wire length came first
+  b[6] = std::byte{2};          // version 2.2: the wire length came first
   b[24 + 8] = std::byte{0xff};  // 2.2 stored the wire length where 2.4 stores caplen
   auto w = walk(Bytes(b));
   ASSERT_EQ(w.frames.size(), 2u);
@@ -561,7 +561,8 @@ TEST(FileParserPcapNg, BlockLengthChecks) {
   EXPECT_EQ(w.error->reason, "pcapng trailing block length does not match");
 
   Buf unaligned = base.out;
-  unaligned[at + 4] = std::byte{static_cast<unsigned char>(std::to_integer<int>(unaligned[at + 4]) + 1)};
+  unaligned[at + 4] =
+      std::byte{static_cast<unsigned char>(std::to_integer<int>(unaligned[at + 4]) + 1)};
   w = walk(Bytes(unaligned));
   ASSERT_TRUE(w.error);
   EXPECT_EQ(w.error->reason, "pcapng block length is not a multiple of 4");
@@ -614,13 +615,13 @@ TEST(FileParserPcapNg, TimestampResolutions) {
   const std::uint64_t sec = 1700000000;
   NgBuilder ng;
   ng.shb()
-      .idb(kLinkEthernet, 0)                                             // 0: default, us
-      .idb(kLinkRaw, 0, {{9, Buf{std::byte{9}}}})                        // 1: ns
-      .idb(kLinkIpv4, 0, {{9, Buf{std::byte{0x80 | 20}}}})               // 2: 2^-20 s
-      .idb(kLinkIpv6, 0, {{9, Buf{std::byte{3}}}, {14, ng.u64(100)}})    // 3: ms, +100 s
-      .idb(kLinkLoop, 0, {{9, Buf{std::byte{12}}}})                      // 4: ps
-      .idb(kLinkNull, 0, {{9, Buf{std::byte{0x80}}}})                    // 5: 2^0 = 1 s
-      .idb(kLinkLinuxSll2, 0, {{9, Buf{std::byte{0x80 | 40}}}});         // 6: 2^-40 s
+      .idb(kLinkEthernet, 0)                                           // 0: default, us
+      .idb(kLinkRaw, 0, {{9, Buf{std::byte{9}}}})                      // 1: ns
+      .idb(kLinkIpv4, 0, {{9, Buf{std::byte{0x80 | 20}}}})             // 2: 2^-20 s
+      .idb(kLinkIpv6, 0, {{9, Buf{std::byte{3}}}, {14, ng.u64(100)}})  // 3: ms, +100 s
+      .idb(kLinkLoop, 0, {{9, Buf{std::byte{12}}}})                    // 4: ps
+      .idb(kLinkNull, 0, {{9, Buf{std::byte{0x80}}}})                  // 5: 2^0 = 1 s
+      .idb(kLinkLinuxSll2, 0, {{9, Buf{std::byte{0x80 | 40}}}});       // 6: 2^-40 s
   ng.epb(0, sec * 1000000 + 123456, payload(4))
       .epb(1, sec * 1000000000 + 123456789, payload(4))
       .epb(2, (sec << 20) | (1 << 19), payload(4))  // + 0.5 s
@@ -639,8 +640,8 @@ TEST(FileParserPcapNg, TimestampResolutions) {
   EXPECT_EQ(w.frames[4].ts, 5 * kNsPerSec);
   EXPECT_EQ(w.frames[5].ts, base);
   EXPECT_EQ(w.frames[6].ts, 3250000000);
-  const std::uint32_t links[] = {kLinkEthernet, kLinkRaw, kLinkIpv4, kLinkIpv6,
-                                 kLinkLoop, kLinkNull, kLinkLinuxSll2};
+  const std::uint32_t links[] = {kLinkEthernet, kLinkRaw,  kLinkIpv4,     kLinkIpv6,
+                                 kLinkLoop,     kLinkNull, kLinkLinuxSll2};
   for (std::uint32_t i = 0; i < 7; ++i) {
     EXPECT_EQ(w.frames[i].interface_id, i);
     EXPECT_EQ(w.frames[i].link_type, links[i]);
@@ -730,7 +731,7 @@ TEST(FileParserPcapNg, ObsoletePacketBlock) {
 TEST(FileParserPcapNg, UnknownAndCustomBlocksAreSkipped) {
   NgBuilder ng;
   ng.shb()
-      .block(0x00000bad, payload(16))   // custom, copyable
+      .block(0x00000bad, payload(16))  // custom, copyable
       .idb(kLinkEthernet, 0)
       .block(0x00000005, payload(20))   // interface statistics
       .block(0x00000004, payload(8))    // name resolution

@@ -39,9 +39,9 @@ TEST(LiveSource, SeesAUdpDatagramOnLoopback) {
   to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   const std::string_view marker = "warden-capture-live-test";
   const auto sent_at = std::chrono::system_clock::now();
-  ASSERT_EQ(::sendto(fd, marker.data(), marker.size(), 0, reinterpret_cast<sockaddr*>(&to),
-                     sizeof to),
-            static_cast<ssize_t>(marker.size()));
+  ASSERT_EQ(
+      ::sendto(fd, marker.data(), marker.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to),
+      static_cast<ssize_t>(marker.size()));
   ::close(fd);
 
   bool seen = false;
@@ -59,9 +59,8 @@ TEST(LiveSource, SeesAUdpDatagramOnLoopback) {
     ASSERT_TRUE(n.has_value()) << n.error();
   }
   ASSERT_TRUE(seen);
-  const Timestamp sent_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                sent_at.time_since_epoch())
-                                .count();
+  const Timestamp sent_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(sent_at.time_since_epoch()).count();
   EXPECT_NEAR(static_cast<double>(seen_ts), static_cast<double>(sent_ns), 5e9);
   EXPECT_GE(live.stats().received, 1u);
 

@@ -12,7 +12,9 @@
 namespace warden::capture {
 
 namespace {
-std::string errno_text(const std::string& path, int err) { return path + ": " + std::strerror(err); }
+std::string errno_text(const std::string& path, int err) {
+  return path + ": " + std::strerror(err);
+}
 }  // namespace
 
 Result<MappedFile, std::string> MappedFile::open(const std::string& path) {

@@ -38,7 +38,7 @@ void round_trip(bool nanosecond) {
   const Rec recs[] = {{1700000000123456789, 60, 60},
                       {1700000000123456999, 0, 0},
                       {1700000001000000000, 1514, 9000},
-                      {1700000002999999999, 100, 50},  // wire < captured: raised
+                      {1700000002999999999, 100, 50},     // wire < captured: raised
                       {1700000003000000001, 3000, 3000},  // cut to the snap length
                       {-1, 10, 10}};                      // 1969: seconds wrap
   {
@@ -64,7 +64,7 @@ void round_trip(bool nanosecond) {
     ASSERT_TRUE(f);
     std::size_t caplen = std::min<std::size_t>(r.len, 2000);
     Timestamp want = r.ts;
-    if (!nanosecond) want -= ((want % 1000) + 1000) % 1000;  // floored to the microsecond
+    if (!nanosecond) want -= ((want % 1000) + 1000) % 1000;     // floored to the microsecond
     if (r.ts < 0) want += (std::int64_t{1} << 32) * kNsPerSec;  // u32 seconds wrapped
     EXPECT_EQ(f->ts, want);
     EXPECT_EQ(f->link_type, kLinkLinuxSll);

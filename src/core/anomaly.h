@@ -10,33 +10,33 @@
 
 namespace warden {
 
-#define WARDEN_ANOMALIES(X)                                                                 \
-  X(kTruncatedLinkHeader, "truncated_link_header")                                         \
-  X(kUnsupportedLinkType, "unsupported_link_type")                                         \
-  X(kVlanTooDeep, "vlan_too_deep")                                                         \
-  X(kTruncatedArp, "truncated_arp")                                                        \
-  X(kTruncatedIpv4, "truncated_ipv4")                                                      \
-  X(kBadIpv4HeaderLength, "bad_ipv4_header_length")                                        \
-  X(kBadIpv4TotalLength, "bad_ipv4_total_length")                                          \
-  X(kIpv4Fragment, "ipv4_fragment")                                                        \
-  X(kTruncatedIpv6, "truncated_ipv6")                                                      \
-  X(kBadIpv6PayloadLength, "bad_ipv6_payload_length")                                      \
-  X(kIpv6ExtensionChainTooLong, "ipv6_extension_chain_too_long")                           \
-  X(kIpv6Fragment, "ipv6_fragment")                                                        \
-  X(kBadIpVersion, "bad_ip_version")                                                       \
-  X(kTruncatedTcp, "truncated_tcp")                                                        \
-  X(kBadTcpHeaderLength, "bad_tcp_header_length")                                         \
-  X(kTruncatedUdp, "truncated_udp")                                                        \
-  X(kBadUdpLength, "bad_udp_length")                                                       \
-  X(kTruncatedIcmp, "truncated_icmp")                                                      \
-  X(kCapturedShorterThanWire, "snaplen_truncated")                                         \
-  X(kFlowTableFull, "flow_table_full_evictions")                                           \
-  X(kTimestampWentBackwards, "timestamp_went_backwards")                                   \
-  X(kMalformedDhcp, "malformed_dhcp")                                                      \
-  X(kMalformedDns, "malformed_dns")                                                        \
-  X(kMalformedHttp, "malformed_http")                                                      \
-  X(kMalformedSsdp, "malformed_ssdp")                                                      \
-  X(kMalformedTls, "malformed_tls")                                                        \
+#define WARDEN_ANOMALIES(X)                                      \
+  X(kTruncatedLinkHeader, "truncated_link_header")               \
+  X(kUnsupportedLinkType, "unsupported_link_type")               \
+  X(kVlanTooDeep, "vlan_too_deep")                               \
+  X(kTruncatedArp, "truncated_arp")                              \
+  X(kTruncatedIpv4, "truncated_ipv4")                            \
+  X(kBadIpv4HeaderLength, "bad_ipv4_header_length")              \
+  X(kBadIpv4TotalLength, "bad_ipv4_total_length")                \
+  X(kIpv4Fragment, "ipv4_fragment")                              \
+  X(kTruncatedIpv6, "truncated_ipv6")                            \
+  X(kBadIpv6PayloadLength, "bad_ipv6_payload_length")            \
+  X(kIpv6ExtensionChainTooLong, "ipv6_extension_chain_too_long") \
+  X(kIpv6Fragment, "ipv6_fragment")                              \
+  X(kBadIpVersion, "bad_ip_version")                             \
+  X(kTruncatedTcp, "truncated_tcp")                              \
+  X(kBadTcpHeaderLength, "bad_tcp_header_length")                \
+  X(kTruncatedUdp, "truncated_udp")                              \
+  X(kBadUdpLength, "bad_udp_length")                             \
+  X(kTruncatedIcmp, "truncated_icmp")                            \
+  X(kCapturedShorterThanWire, "snaplen_truncated")               \
+  X(kFlowTableFull, "flow_table_full_evictions")                 \
+  X(kTimestampWentBackwards, "timestamp_went_backwards")         \
+  X(kMalformedDhcp, "malformed_dhcp")                            \
+  X(kMalformedDns, "malformed_dns")                              \
+  X(kMalformedHttp, "malformed_http")                            \
+  X(kMalformedSsdp, "malformed_ssdp")                            \
+  X(kMalformedTls, "malformed_tls")                              \
   X(kMalformedMqtt, "malformed_mqtt")
 
 enum class Anomaly : std::uint8_t {

@@ -6,8 +6,8 @@
 
 #include <bit>
 #include <cstddef>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -94,10 +94,14 @@ class ByteReader {
   }
   template <class U>
   static U byteswap(U v) {
-    static_assert(std::endian::native == std::endian::little, "warden assumes a little-endian host");
-    if constexpr (sizeof(U) == 2) return static_cast<U>(__builtin_bswap16(v));
-    else if constexpr (sizeof(U) == 4) return static_cast<U>(__builtin_bswap32(v));
-    else return static_cast<U>(__builtin_bswap64(v));
+    static_assert(std::endian::native == std::endian::little,
+                  "warden assumes a little-endian host");
+    if constexpr (sizeof(U) == 2)
+      return static_cast<U>(__builtin_bswap16(v));
+    else if constexpr (sizeof(U) == 4)
+      return static_cast<U>(__builtin_bswap32(v));
+    else
+      return static_cast<U>(__builtin_bswap64(v));
   }
 
   Bytes data_;

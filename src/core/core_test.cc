@@ -62,14 +62,24 @@ TEST(Net, IpClassification) {
 TEST(Json, EscapesControlAndInvalidUtf8) {
   std::string out;
   JsonWriter w(out);
-  w.begin_object().field("a", std::string_view("x\"\\\n\x01\xff" "\xc3\xa9")).field("n", 5).end_object();
+  w.begin_object()
+      .field("a", std::string_view("x\"\\\n\x01\xff"
+                                   "\xc3\xa9"))
+      .field("n", 5)
+      .end_object();
   EXPECT_EQ(out, "{\"a\":\"x\\\"\\\\\\n\\u0001\\u00ff\xc3\xa9\",\"n\":5}");
 }
 
 TEST(Json, NestedArrays) {
   std::string out;
   JsonWriter w(out);
-  w.begin_object().key("l").begin_array().value(1).value("b").end_array().field("t", true)
+  w.begin_object()
+      .key("l")
+      .begin_array()
+      .value(1)
+      .value("b")
+      .end_array()
+      .field("t", true)
       .end_object();
   EXPECT_EQ(out, "{\"l\":[1,\"b\"],\"t\":true}");
 }
@@ -102,7 +112,8 @@ namespace warden {
 namespace {
 // The hand-rolled civil-date conversion agrees with gmtime_r across eras and leap days.
 TEST(Time, Rfc3339MatchesGmtime) {
-  for (std::int64_t sec : {0LL, 951782400LL, 1709164800LL, 4107542399LL, 1234567890LL, 68169600LL}) {
+  for (std::int64_t sec :
+       {0LL, 951782400LL, 1709164800LL, 4107542399LL, 1234567890LL, 68169600LL}) {
     std::time_t tt = static_cast<std::time_t>(sec);
     std::tm tm{};
     gmtime_r(&tt, &tm);

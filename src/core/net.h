@@ -17,15 +17,19 @@ namespace warden {
 struct MacAddr {
   std::array<std::uint8_t, 6> b{};
 
-  static MacAddr from(Bytes six);  // caller guarantees six.size() == 6
+  static MacAddr from(Bytes six);                              // caller guarantees six.size() == 6
   static std::optional<MacAddr> parse(std::string_view text);  // "aa:bb:cc:dd:ee:ff"
 
   bool is_zero() const { return b == std::array<std::uint8_t, 6>{}; }
-  bool is_broadcast() const { return b == std::array<std::uint8_t, 6>{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}; }
+  bool is_broadcast() const {
+    return b == std::array<std::uint8_t, 6>{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  }
   bool is_multicast() const { return (b[0] & 0x01) != 0; }  // includes broadcast
   // Locally administered (randomised by phones for privacy): the OUI says nothing about the maker.
   bool is_local() const { return (b[0] & 0x02) != 0; }
-  std::uint32_t oui() const { return (std::uint32_t{b[0]} << 16) | (std::uint32_t{b[1]} << 8) | b[2]; }
+  std::uint32_t oui() const {
+    return (std::uint32_t{b[0]} << 16) | (std::uint32_t{b[1]} << 8) | b[2];
+  }
   std::uint64_t as_u64() const;
   std::string to_string() const;
 

@@ -186,9 +186,9 @@ bool decode_ipv6(Bytes b, DecodedPacket& pkt, AnomalyCounters& counters) {
   for (int i = 0;; ++i) {
     if (i > kMaxIpv6ExtHeaders) return fail(pkt, counters, Anomaly::kIpv6ExtensionChainTooLong);
     switch (next) {
-      case 0:    // hop-by-hop
-      case 43:   // routing
-      case 60: { // destination options
+      case 0:     // hop-by-hop
+      case 43:    // routing
+      case 60: {  // destination options
         auto nh = body.u8(), len = body.u8();
         if (!nh || !len || !body.skip(6 + static_cast<std::size_t>(*len) * 8)) {
           return fail(pkt, counters, Anomaly::kTruncatedIpv6);
@@ -233,7 +233,8 @@ bool decode_arp(Bytes b, DecodedPacket& pkt, AnomalyCounters& counters) {
   auto hlen = r.u8(), plen = r.u8();
   auto op = r.be16();
   if (!htype || !ptype || !hlen || !plen || !op) return fail(pkt, counters, Anomaly::kTruncatedArp);
-  if (*htype != 1 || *ptype != kEtherIpv4 || *hlen != 6 || *plen != 4) return true;  // not IPv4/Ethernet ARP
+  if (*htype != 1 || *ptype != kEtherIpv4 || *hlen != 6 || *plen != 4)
+    return true;  // not IPv4/Ethernet ARP
   auto sha = r.bytes(6), spa = r.bytes(4), tha = r.bytes(6), tpa = r.bytes(4);
   if (!sha || !spa || !tha || !tpa) return fail(pkt, counters, Anomaly::kTruncatedArp);
   pkt.arp.op = *op;
@@ -249,10 +250,14 @@ bool decode_ethertype(std::uint16_t type, Bytes rest, DecodedPacket& pkt,
                       AnomalyCounters& counters) {
   pkt.ethertype = type;
   switch (type) {
-    case kEtherIpv4: return decode_ipv4(rest, pkt, counters);
-    case kEtherIpv6: return decode_ipv6(rest, pkt, counters);
-    case kEtherArp: return decode_arp(rest, pkt, counters);
-    default: return true;  // LLDP, EAPOL, LLC...: link layer only
+    case kEtherIpv4:
+      return decode_ipv4(rest, pkt, counters);
+    case kEtherIpv6:
+      return decode_ipv6(rest, pkt, counters);
+    case kEtherArp:
+      return decode_arp(rest, pkt, counters);
+    default:
+      return true;  // LLDP, EAPOL, LLC...: link layer only
   }
 }
 
@@ -263,8 +268,10 @@ bool decode_raw_ip(Bytes b, DecodedPacket& pkt, AnomalyCounters& counters) {
     return false;
   }
   switch (byte_at(b, 0) >> 4) {
-    case 4: return decode_ipv4(b, pkt, counters);
-    case 6: return decode_ipv6(b, pkt, counters);
+    case 4:
+      return decode_ipv4(b, pkt, counters);
+    case 6:
+      return decode_ipv6(b, pkt, counters);
     default:
       counters.add(Anomaly::kBadIpVersion);
       pkt.anomaly = Anomaly::kBadIpVersion;
@@ -338,9 +345,15 @@ bool decode_null(Bytes b, DecodedPacket& pkt, AnomalyCounters& counters, bool ne
   if (!family) return link_fail(pkt, counters, Anomaly::kTruncatedLinkHeader);
   // AF_INET is 2 everywhere; AF_INET6 is 10 (Linux), 24 (BSD), 28 (FreeBSD), 30 (macOS).
   switch (*family) {
-    case 2: return decode_ipv4(r.rest(), pkt, counters);
-    case 10: case 24: case 28: case 30: return decode_ipv6(r.rest(), pkt, counters);
-    default: return true;
+    case 2:
+      return decode_ipv4(r.rest(), pkt, counters);
+    case 10:
+    case 24:
+    case 28:
+    case 30:
+      return decode_ipv6(r.rest(), pkt, counters);
+    default:
+      return true;
   }
 }
 
@@ -352,15 +365,24 @@ bool decode(Bytes frame, std::uint32_t link_type, Timestamp ts, std::uint32_t wi
   pkt.ts = ts;
   pkt.wire_length = wire_length;
   switch (link_type) {
-    case kLinkEthernet: return decode_ethernet(frame, pkt, anomalies);
-    case kLinkRaw: return decode_raw_ip(frame, pkt, anomalies);
-    case kLinkIpv4: return decode_ipv4(frame, pkt, anomalies);
-    case kLinkIpv6: return decode_ipv6(frame, pkt, anomalies);
-    case kLinkLinuxSll: return decode_sll(frame, pkt, anomalies, false);
-    case kLinkLinuxSll2: return decode_sll(frame, pkt, anomalies, true);
-    case kLinkNull: return decode_null(frame, pkt, anomalies, false);
-    case kLinkLoop: return decode_null(frame, pkt, anomalies, true);
-    default: return link_fail(pkt, anomalies, Anomaly::kUnsupportedLinkType);
+    case kLinkEthernet:
+      return decode_ethernet(frame, pkt, anomalies);
+    case kLinkRaw:
+      return decode_raw_ip(frame, pkt, anomalies);
+    case kLinkIpv4:
+      return decode_ipv4(frame, pkt, anomalies);
+    case kLinkIpv6:
+      return decode_ipv6(frame, pkt, anomalies);
+    case kLinkLinuxSll:
+      return decode_sll(frame, pkt, anomalies, false);
+    case kLinkLinuxSll2:
+      return decode_sll(frame, pkt, anomalies, true);
+    case kLinkNull:
+      return decode_null(frame, pkt, anomalies, false);
+    case kLinkLoop:
+      return decode_null(frame, pkt, anomalies, true);
+    default:
+      return link_fail(pkt, anomalies, Anomaly::kUnsupportedLinkType);
   }
 }
 

@@ -54,7 +54,7 @@ struct DecodedPacket {
   bool has_l2 = false;
   bool has_dst_mac = false;  // SLL carries only the source address
   MacAddr src_mac, dst_mac;
-  std::uint16_t vlan = 0;        // innermost 802.1Q VLAN id, 0 when untagged
+  std::uint16_t vlan = 0;  // innermost 802.1Q VLAN id, 0 when untagged
   std::uint8_t vlan_depth = 0;
   std::uint16_t ethertype = 0;
 

@@ -13,8 +13,12 @@ const IpAddr kIpA = *IpAddr::parse("192.168.2.16");
 const IpAddr kIpB = *IpAddr::parse("203.0.113.9");
 
 TEST(Decode, EthernetIpv4Tcp) {
-  auto f = PacketBuilder().ethernet(kMacA, kMacB).ipv4(kIpA, kIpB, kProtoTcp)
-               .tcp(40000, 23, kTcpSyn).payload("hi").build();
+  auto f = PacketBuilder()
+               .ethernet(kMacA, kMacB)
+               .ipv4(kIpA, kIpB, kProtoTcp)
+               .tcp(40000, 23, kTcpSyn)
+               .payload("hi")
+               .build();
   DecodedPacket p;
   AnomalyCounters c;
   ASSERT_TRUE(decode(f, kLinkEthernet, 5, static_cast<std::uint32_t>(f.size()), p, c));
@@ -32,8 +36,12 @@ TEST(Decode, EthernetIpv4Tcp) {
 }
 
 TEST(Decode, VlanAndEthernetPaddingIsNotPayload) {
-  auto f = PacketBuilder().ethernet(kMacA, kMacB, 1008).ipv4(kIpA, kIpB, kProtoUdp)
-               .udp(5353, 5353).payload("x").build();
+  auto f = PacketBuilder()
+               .ethernet(kMacA, kMacB, 1008)
+               .ipv4(kIpA, kIpB, kProtoUdp)
+               .udp(5353, 5353)
+               .payload("x")
+               .build();
   f.resize(f.size() + 10);  // Ethernet minimum-size padding
   DecodedPacket p;
   AnomalyCounters c;
@@ -45,8 +53,13 @@ TEST(Decode, VlanAndEthernetPaddingIsNotPayload) {
 
 TEST(Decode, Ipv6UdpWithHopByHop) {
   auto src = *IpAddr::parse("fe80::1"), dst = *IpAddr::parse("ff02::fb");
-  auto f = PacketBuilder().ethernet(kMacA, kMacB).ipv6(src, dst, 0)
-               .raw({17, 0, 0, 0, 0, 0, 0, 0}).udp(5353, 5353).payload("abc").build();
+  auto f = PacketBuilder()
+               .ethernet(kMacA, kMacB)
+               .ipv6(src, dst, 0)
+               .raw({17, 0, 0, 0, 0, 0, 0, 0})
+               .udp(5353, 5353)
+               .payload("abc")
+               .build();
   DecodedPacket p;
   AnomalyCounters c;
   ASSERT_TRUE(decode(f, kLinkEthernet, 0, static_cast<std::uint32_t>(f.size()), p, c));
@@ -69,11 +82,13 @@ TEST(Decode, RawIpLinkType) {
 
 TEST(Decode, LinuxCookedV1AndV2) {
   auto ip = PacketBuilder().ipv4(kIpA, kIpB, kProtoUdp).udp(1234, 53).payload("q").build();
-  std::vector<std::byte> sll = {std::byte{0}, std::byte{0}, std::byte{0}, std::byte{1},
-                                std::byte{0}, std::byte{6}};
+  std::vector<std::byte> sll = {std::byte{0}, std::byte{0}, std::byte{0},
+                                std::byte{1}, std::byte{0}, std::byte{6}};
   for (auto b : kMacA.b) sll.push_back(std::byte{b});
-  sll.push_back(std::byte{0}); sll.push_back(std::byte{0});
-  sll.push_back(std::byte{0x08}); sll.push_back(std::byte{0x00});
+  sll.push_back(std::byte{0});
+  sll.push_back(std::byte{0});
+  sll.push_back(std::byte{0x08});
+  sll.push_back(std::byte{0x00});
   sll.insert(sll.end(), ip.begin(), ip.end());
   DecodedPacket p;
   AnomalyCounters c;
@@ -83,10 +98,11 @@ TEST(Decode, LinuxCookedV1AndV2) {
   EXPECT_EQ(p.dst_port, 53);
 
   std::vector<std::byte> sll2 = {std::byte{0x08}, std::byte{0x00}, std::byte{0}, std::byte{0},
-                                 std::byte{0}, std::byte{0}, std::byte{0}, std::byte{2},
-                                 std::byte{0}, std::byte{1}, std::byte{0}, std::byte{6}};
+                                 std::byte{0},    std::byte{0},    std::byte{0}, std::byte{2},
+                                 std::byte{0},    std::byte{1},    std::byte{0}, std::byte{6}};
   for (auto b : kMacA.b) sll2.push_back(std::byte{b});
-  sll2.push_back(std::byte{0}); sll2.push_back(std::byte{0});
+  sll2.push_back(std::byte{0});
+  sll2.push_back(std::byte{0});
   sll2.insert(sll2.end(), ip.begin(), ip.end());
   ASSERT_TRUE(decode(sll2, kLinkLinuxSll2, 0, 0, p, c));
   EXPECT_EQ(p.src_mac, kMacA);
@@ -95,9 +111,10 @@ TEST(Decode, LinuxCookedV1AndV2) {
 }
 
 TEST(Decode, ArpRequest) {
-  auto f = PacketBuilder().ethernet(kMacA, *MacAddr::parse("ff:ff:ff:ff:ff:ff"))
+  auto f = PacketBuilder()
+               .ethernet(kMacA, *MacAddr::parse("ff:ff:ff:ff:ff:ff"))
                .raw({0x00, 0x01, 0x08, 0x00, 6, 4, 0, 1, 0xb8, 0x27, 0xeb, 0xc7, 0xe9, 0xc9,
-                     192, 168, 1, 247, 0, 0, 0, 0, 0, 0, 192, 168, 1, 1})
+                     192,  168,  1,    247,  0, 0, 0, 0, 0,    0,    192,  168,  1,    1})
                .build();
   f[12] = std::byte{0x08};
   f[13] = std::byte{0x06};
@@ -111,8 +128,16 @@ TEST(Decode, ArpRequest) {
 }
 
 TEST(Decode, IcmpEchoRequestAndReplyShareOnePortPair) {
-  auto req = PacketBuilder().ethernet(kMacA, kMacB).ipv4(kIpA, kIpB, kProtoIcmp).icmp_echo(true, 77, 1).build();
-  auto rep = PacketBuilder().ethernet(kMacB, kMacA).ipv4(kIpB, kIpA, kProtoIcmp).icmp_echo(false, 77, 1).build();
+  auto req = PacketBuilder()
+                 .ethernet(kMacA, kMacB)
+                 .ipv4(kIpA, kIpB, kProtoIcmp)
+                 .icmp_echo(true, 77, 1)
+                 .build();
+  auto rep = PacketBuilder()
+                 .ethernet(kMacB, kMacA)
+                 .ipv4(kIpB, kIpA, kProtoIcmp)
+                 .icmp_echo(false, 77, 1)
+                 .build();
   DecodedPacket p, q;
   AnomalyCounters c;
   ASSERT_TRUE(decode(req, kLinkEthernet, 0, 0, p, c));
@@ -125,8 +150,12 @@ TEST(Decode, IcmpEchoRequestAndReplyShareOnePortPair) {
 // Every truncation of a valid frame decodes without crashing, and anything cut inside the
 // headers is reported as a named anomaly.
 TEST(Decode, EveryTruncationIsCleanAndCounted) {
-  auto f = PacketBuilder().ethernet(kMacA, kMacB, 5).ipv4(kIpA, kIpB, kProtoTcp)
-               .tcp(1, 2, kTcpAck).payload("payload").build();
+  auto f = PacketBuilder()
+               .ethernet(kMacA, kMacB, 5)
+               .ipv4(kIpA, kIpB, kProtoTcp)
+               .tcp(1, 2, kTcpAck)
+               .payload("payload")
+               .build();
   for (std::size_t n = 0; n < f.size(); ++n) {
     std::vector<std::byte> cut(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(n));
     DecodedPacket p;

@@ -59,9 +59,15 @@ std::string str(std::optional<std::string_view> v) { return v ? std::string(*v) 
 }  // namespace
 
 std::string_view observation_type(const Observation& o) {
-  static constexpr std::string_view kNames[] = {
-      "dhcp", "dns", "ssdp", "upnp_description", "http_request", "http_response",
-      "tls_client_hello", "tls_server_hello", "mqtt_connect"};
+  static constexpr std::string_view kNames[] = {"dhcp",
+                                                "dns",
+                                                "ssdp",
+                                                "upnp_description",
+                                                "http_request",
+                                                "http_response",
+                                                "tls_client_hello",
+                                                "tls_server_hello",
+                                                "mqtt_connect"};
   if (const auto* dns = std::get_if<DnsObservation>(&o.body)) {
     if (dns->flavor == DnsFlavor::kMdns) return "mdns";
     if (dns->flavor == DnsFlavor::kLlmnr) return "llmnr";
@@ -72,43 +78,89 @@ std::string_view observation_type(const Observation& o) {
 AppProto app_from_port(std::uint8_t ip_proto, std::uint16_t port) {
   if (ip_proto == decode::kProtoTcp) {
     switch (port) {
-      case 80: case 7080: case 8000: return AppProto::kHttp;
-      case 8080: case 3128: return AppProto::kHttpProxy;
-      case 443: case 8443: case 8883: return AppProto::kTls;
-      case 22: return AppProto::kSsh;
-      case 23: case 2323: return AppProto::kTelnet;
-      case 21: return AppProto::kFtp;
-      case 25: case 587: return AppProto::kSmtp;
-      case 53: return AppProto::kDns;
-      case 554: return AppProto::kRtsp;
-      case 1883: return AppProto::kMqtt;
-      case 9999: return AppProto::kTplinkShp;
-      case 6668: return AppProto::kTuyaLp;
-      case 11095: return AppProto::kNestLogSink;
-      case 1400: case 1443: return AppProto::kSonos;
-      default: return AppProto::kUnknown;
+      case 80:
+      case 7080:
+      case 8000:
+        return AppProto::kHttp;
+      case 8080:
+      case 3128:
+        return AppProto::kHttpProxy;
+      case 443:
+      case 8443:
+      case 8883:
+        return AppProto::kTls;
+      case 22:
+        return AppProto::kSsh;
+      case 23:
+      case 2323:
+        return AppProto::kTelnet;
+      case 21:
+        return AppProto::kFtp;
+      case 25:
+      case 587:
+        return AppProto::kSmtp;
+      case 53:
+        return AppProto::kDns;
+      case 554:
+        return AppProto::kRtsp;
+      case 1883:
+        return AppProto::kMqtt;
+      case 9999:
+        return AppProto::kTplinkShp;
+      case 6668:
+        return AppProto::kTuyaLp;
+      case 11095:
+        return AppProto::kNestLogSink;
+      case 1400:
+      case 1443:
+        return AppProto::kSonos;
+      default:
+        return AppProto::kUnknown;
     }
   }
   if (ip_proto == decode::kProtoUdp) {
     switch (port) {
-      case 53: return AppProto::kDns;
-      case 5353: return AppProto::kMdns;
-      case 5355: return AppProto::kLlmnr;
-      case 67: case 68: return AppProto::kDhcp;
-      case 546: case 547: return AppProto::kDhcpv6;
-      case 137: case 138: return AppProto::kNetbios;
-      case 1900: return AppProto::kSsdp;
-      case 3702: return AppProto::kWsd;
-      case 5683: return AppProto::kCoap;
-      case 123: return AppProto::kNtp;
-      case 161: case 162: return AppProto::kSnmp;
-      case 514: return AppProto::kSyslog;
-      case 3478: return AppProto::kStun;
-      case 6666: case 6667: return AppProto::kTuyaLp;
-      case 9999: return AppProto::kTplinkShp;
-      case 17500: return AppProto::kDropbox;
-      case 443: return AppProto::kQuic;
-      default: return AppProto::kUnknown;
+      case 53:
+        return AppProto::kDns;
+      case 5353:
+        return AppProto::kMdns;
+      case 5355:
+        return AppProto::kLlmnr;
+      case 67:
+      case 68:
+        return AppProto::kDhcp;
+      case 546:
+      case 547:
+        return AppProto::kDhcpv6;
+      case 137:
+      case 138:
+        return AppProto::kNetbios;
+      case 1900:
+        return AppProto::kSsdp;
+      case 3702:
+        return AppProto::kWsd;
+      case 5683:
+        return AppProto::kCoap;
+      case 123:
+        return AppProto::kNtp;
+      case 161:
+      case 162:
+        return AppProto::kSnmp;
+      case 514:
+        return AppProto::kSyslog;
+      case 3478:
+        return AppProto::kStun;
+      case 6666:
+      case 6667:
+        return AppProto::kTuyaLp;
+      case 9999:
+        return AppProto::kTplinkShp;
+      case 17500:
+        return AppProto::kDropbox;
+      case 443:
+        return AppProto::kQuic;
+      default:
+        return AppProto::kUnknown;
     }
   }
   return AppProto::kUnknown;
@@ -145,10 +197,17 @@ void Dissector::on_packet(flow::Flow& f, Direction dir, const decode::DecodedPac
     case decode::kProtoTcp:
       if (pkt.has_l4 && !f.dissect_done && !pkt.payload.empty()) tcp(f, dir, pkt);
       return;
-    case decode::kProtoIcmp: f.app = AppProto::kIcmp; break;
-    case decode::kProtoIcmpv6: f.app = AppProto::kIcmpv6; break;
-    case decode::kProtoIgmp: f.app = AppProto::kIgmp; break;
-    default: break;
+    case decode::kProtoIcmp:
+      f.app = AppProto::kIcmp;
+      break;
+    case decode::kProtoIcmpv6:
+      f.app = AppProto::kIcmpv6;
+      break;
+    case decode::kProtoIgmp:
+      f.app = AppProto::kIgmp;
+      break;
+    default:
+      break;
   }
   f.dissect_done = true;
 }
@@ -168,11 +227,13 @@ void Dissector::udp(flow::Flow& f, Direction /*dir*/, const decode::DecodedPacke
   const Bytes data = pkt.payload;
   if (is(67) || is(68)) {
     f.app = AppProto::kDhcp;
-    if (auto m = protocols::parse_dhcp(data)) emit(f, pkt, std::move(*m));
-    else anomalies_.add(Anomaly::kMalformedDhcp);
+    if (auto m = protocols::parse_dhcp(data))
+      emit(f, pkt, std::move(*m));
+    else
+      anomalies_.add(Anomaly::kMalformedDhcp);
     return;
   }
-  const DnsFlavor flavor = is(5353) ? DnsFlavor::kMdns
+  const DnsFlavor flavor = is(5353)   ? DnsFlavor::kMdns
                            : is(5355) ? DnsFlavor::kLlmnr
                            : is(53)   ? DnsFlavor::kDns
                                       : DnsFlavor{255};
@@ -180,16 +241,21 @@ void Dissector::udp(flow::Flow& f, Direction /*dir*/, const decode::DecodedPacke
     f.app = flavor == DnsFlavor::kMdns    ? AppProto::kMdns
             : flavor == DnsFlavor::kLlmnr ? AppProto::kLlmnr
                                           : AppProto::kDns;
-    if (auto m = protocols::parse_dns(data)) emit(f, pkt, DnsObservation{flavor, std::move(*m)});
-    else anomalies_.add(Anomaly::kMalformedDns);
+    if (auto m = protocols::parse_dns(data))
+      emit(f, pkt, DnsObservation{flavor, std::move(*m)});
+    else
+      anomalies_.add(Anomaly::kMalformedDns);
     return;
   }
   // SSDP by payload too: discovery protocols reuse it on other ports (Plex on 32412/32414).
   if (is(1900) || f.app == AppProto::kSsdp ||
-      (f.app == AppProto::kUnknown && (starts_with(data, "M-SEARCH * ") || starts_with(data, "NOTIFY * ")))) {
+      (f.app == AppProto::kUnknown &&
+       (starts_with(data, "M-SEARCH * ") || starts_with(data, "NOTIFY * ")))) {
     f.app = AppProto::kSsdp;
-    if (auto m = protocols::parse_ssdp(data)) emit(f, pkt, std::move(*m));
-    else anomalies_.add(Anomaly::kMalformedSsdp);
+    if (auto m = protocols::parse_ssdp(data))
+      emit(f, pkt, std::move(*m));
+    else
+      anomalies_.add(Anomaly::kMalformedSsdp);
     return;
   }
   if (f.dissect_done) return;
@@ -349,8 +415,8 @@ void Dissector::tcp_server_payload(flow::Flow& f, const decode::DecodedPacket& p
       f.app = AppProto::kSmtp;
     } else if (protocols::looks_like_tls_handshake(data)) {
       f.app = AppProto::kTls;  // the client hello was not captured; the server hello tells
-    } else if (auto type = protocols::mqtt_packet_type(data); type && *type == 2 &&
-                                                              data.size() == 4) {
+    } else if (auto type = protocols::mqtt_packet_type(data);
+               type && *type == 2 && data.size() == 4) {
       f.app = AppProto::kMqtt;  // a CONNACK answering a CONNECT we did not see
     } else if (data.size() == 2 && byte_at(data, 0) == 0xd0 && byte_at(data, 1) == 0 && f.ext &&
                static_cast<StreamState&>(*f.ext).mqtt_ping_sent) {

@@ -35,19 +35,29 @@ FlowKey make_key(const IpAddr& src, std::uint16_t src_port, const IpAddr& dst,
   k.vlan = vlan;
   src_is_lo = src < dst || (src == dst && src_port <= dst_port);
   if (src_is_lo) {
-    k.lo_ip = src; k.lo_port = src_port; k.hi_ip = dst; k.hi_port = dst_port;
+    k.lo_ip = src;
+    k.lo_port = src_port;
+    k.hi_ip = dst;
+    k.hi_port = dst_port;
   } else {
-    k.lo_ip = dst; k.lo_port = dst_port; k.hi_ip = src; k.hi_port = src_port;
+    k.lo_ip = dst;
+    k.lo_port = dst_port;
+    k.hi_ip = src;
+    k.hi_port = src_port;
   }
   return k;
 }
 
 std::string_view end_reason_name(EndReason r) {
   switch (r) {
-    case EndReason::kIdle: return "idle";
-    case EndReason::kTcpClosed: return "closed";
-    case EndReason::kEvicted: return "evicted";
-    case EndReason::kShutdown: return "end_of_capture";
+    case EndReason::kIdle:
+      return "idle";
+    case EndReason::kTcpClosed:
+      return "closed";
+    case EndReason::kEvicted:
+      return "evicted";
+    case EndReason::kShutdown:
+      return "end_of_capture";
   }
   return "unknown";
 }

@@ -66,7 +66,7 @@ struct Flow {
 
   // Application layer, filled by the dissectors.
   AppProto app = AppProto::kUnknown;
-  bool app_by_port = false;  // label guessed from the port alone (nDPI's "match by port")
+  bool app_by_port = false;            // label guessed from the port alone (nDPI's "match by port")
   std::uint8_t inspected[2] = {0, 0};  // payload packets looked at per direction
   bool dissect_done = false;
   std::unique_ptr<FlowExtension> ext;

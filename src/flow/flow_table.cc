@@ -15,9 +15,28 @@ enum TcpEvent : std::uint16_t { kSyn = 1, kSynAck = 2, kFin = 4, kRst = 8, kData
 bool is_service_port(std::uint16_t p) {
   if (p < 1024) return true;
   switch (p) {
-    case 1883: case 8883: case 1900: case 3702: case 5353: case 5355: case 5683: case 6666:
-    case 6667: case 6668: case 8008: case 8009: case 8080: case 8443: case 9999: case 11095:
-    case 17500: case 2323: case 5555: case 7547: case 3478: case 1400:
+    case 1883:
+    case 8883:
+    case 1900:
+    case 3702:
+    case 5353:
+    case 5355:
+    case 5683:
+    case 6666:
+    case 6667:
+    case 6668:
+    case 8008:
+    case 8009:
+    case 8080:
+    case 8443:
+    case 9999:
+    case 11095:
+    case 17500:
+    case 2323:
+    case 5555:
+    case 7547:
+    case 3478:
+    case 1400:
       return true;
     default:
       return false;
@@ -63,7 +82,8 @@ std::uint32_t FlowTable::allocate() {
     const auto base = static_cast<std::uint32_t>(chunks_.size() * kChunkFlows);
     chunks_.push_back(std::make_unique<Flow[]>(kChunkFlows));
     free_.reserve(std::min(config_.max_flows, chunks_.size() * kChunkFlows));
-    for (std::size_t i = kChunkFlows; i-- > 0;) free_.push_back(base + static_cast<std::uint32_t>(i));
+    for (std::size_t i = kChunkFlows; i-- > 0;)
+      free_.push_back(base + static_cast<std::uint32_t>(i));
   }
   std::uint32_t idx = free_.back();
   free_.pop_back();
@@ -108,8 +128,14 @@ void FlowTable::erase_slot(std::size_t pos) {
 void FlowTable::lru_unlink(std::uint32_t idx) {
   Flow& f = at(idx);
   List& l = lists_[f.lru_class];
-  if (f.lru_prev != kNil) at(f.lru_prev).lru_next = f.lru_next; else l.head = f.lru_next;
-  if (f.lru_next != kNil) at(f.lru_next).lru_prev = f.lru_prev; else l.tail = f.lru_prev;
+  if (f.lru_prev != kNil)
+    at(f.lru_prev).lru_next = f.lru_next;
+  else
+    l.head = f.lru_next;
+  if (f.lru_next != kNil)
+    at(f.lru_next).lru_prev = f.lru_prev;
+  else
+    l.tail = f.lru_prev;
   f.lru_prev = f.lru_next = kNil;
 }
 
@@ -120,16 +146,23 @@ void FlowTable::lru_push_back(std::uint32_t idx, std::uint8_t cls) {
   f.lru_time = now_;
   f.lru_prev = l.tail;
   f.lru_next = kNil;
-  if (l.tail != kNil) at(l.tail).lru_next = idx; else l.head = idx;
+  if (l.tail != kNil)
+    at(l.tail).lru_next = idx;
+  else
+    l.head = idx;
   l.tail = idx;
 }
 
 Timestamp FlowTable::timeout_of(std::uint8_t cls) const {
   switch (cls) {
-    case kTcpEstablished: return config_.tcp_idle_timeout;
-    case kTcpEmbryonic: return config_.tcp_embryonic_timeout;
-    case kTcpClosed: return config_.tcp_closed_linger;
-    default: return config_.udp_idle_timeout;
+    case kTcpEstablished:
+      return config_.tcp_idle_timeout;
+    case kTcpEmbryonic:
+      return config_.tcp_embryonic_timeout;
+    case kTcpClosed:
+      return config_.tcp_closed_linger;
+    default:
+      return config_.udp_idle_timeout;
   }
 }
 
@@ -143,10 +176,19 @@ std::uint8_t FlowTable::class_of(const Flow& f) const {
 void FlowTable::end_flow(std::uint32_t idx, EndReason reason) {
   Flow& f = at(idx);
   switch (reason) {
-    case EndReason::kIdle: ++stats_.ended_idle; break;
-    case EndReason::kTcpClosed: ++stats_.ended_closed; break;
-    case EndReason::kEvicted: ++stats_.evicted; anomalies_.add(Anomaly::kFlowTableFull); break;
-    case EndReason::kShutdown: ++stats_.ended_shutdown; break;
+    case EndReason::kIdle:
+      ++stats_.ended_idle;
+      break;
+    case EndReason::kTcpClosed:
+      ++stats_.ended_closed;
+      break;
+    case EndReason::kEvicted:
+      ++stats_.evicted;
+      anomalies_.add(Anomaly::kFlowTableFull);
+      break;
+    case EndReason::kShutdown:
+      ++stats_.ended_shutdown;
+      break;
   }
   sink_.on_flow_end(f, reason);
   lru_unlink(idx);
@@ -205,7 +247,8 @@ void FlowTable::update_tcp(Flow& f, Direction dir, std::uint8_t flags, bool has_
   const bool syn = flags & decode::kTcpSyn, ack = flags & decode::kTcpAck;
   if (syn && !ack) note(kSyn, 'S');
   if (syn && ack) note(kSynAck, 'H');
-  if (!syn && ack && !has_payload && !(flags & (decode::kTcpFin | decode::kTcpRst))) note(kAck, 'A');
+  if (!syn && ack && !has_payload && !(flags & (decode::kTcpFin | decode::kTcpRst)))
+    note(kAck, 'A');
   if (has_payload) note(kData, 'D');
   if (flags & decode::kTcpFin) note(kFin, 'F');
   if (flags & decode::kTcpRst) note(kRst, 'R');

@@ -1,5 +1,3 @@
-#include "flow/flow_table.h"
-
 #include <gtest/gtest.h>
 
 #include <random>
@@ -7,6 +5,7 @@
 #include <vector>
 
 #include "decode/packet_builder.h"
+#include "flow/flow_table.h"
 
 namespace warden::flow {
 namespace {
@@ -34,11 +33,18 @@ struct Recorder : FlowSink {
 
 decode::DecodedPacket tcp_pkt(bool from_lan, std::uint8_t flags, Timestamp ts,
                               std::string_view data = "") {
-  auto frame = from_lan
-                   ? PacketBuilder().ethernet(kCam, kRouter).ipv4(kLan, kNet, decode::kProtoTcp)
-                         .tcp(40000, 443, flags).payload(data).build()
-                   : PacketBuilder().ethernet(kRouter, kCam).ipv4(kNet, kLan, decode::kProtoTcp)
-                         .tcp(443, 40000, flags).payload(data).build();
+  auto frame = from_lan ? PacketBuilder()
+                              .ethernet(kCam, kRouter)
+                              .ipv4(kLan, kNet, decode::kProtoTcp)
+                              .tcp(40000, 443, flags)
+                              .payload(data)
+                              .build()
+                        : PacketBuilder()
+                              .ethernet(kRouter, kCam)
+                              .ipv4(kNet, kLan, decode::kProtoTcp)
+                              .tcp(443, 40000, flags)
+                              .payload(data)
+                              .build();
   static std::vector<std::vector<std::byte>> keep;  // payload views must outlive the packet
   keep.push_back(frame);
   decode::DecodedPacket p;
@@ -77,7 +83,10 @@ TEST(FlowTable, BothDirectionsFindOneFlowAndStateIsSF) {
 
 TEST(FlowTable, ConnStatesOfAttempts) {
   using namespace decode;
-  struct Case { std::vector<std::pair<bool, std::uint8_t>> pkts; const char* state; };
+  struct Case {
+    std::vector<std::pair<bool, std::uint8_t>> pkts;
+    const char* state;
+  };
   const Case cases[] = {
       {{{true, kTcpSyn}}, "S0"},
       {{{true, kTcpSyn}, {false, kTcpRst | kTcpAck}}, "REJ"},
@@ -118,7 +127,8 @@ TEST(FlowTable, IdleAndClosedFlowsExpireByTheirOwnTimeouts) {
   t.process(tcp_pkt(true, kTcpRst, 10 * kNsPerSec));
   EXPECT_EQ(t.size(), 1u);
   // A packet of another flow 6 s later triggers expiry: the reset flow is past its linger.
-  auto other = PacketBuilder().ethernet(kCam, kRouter).ipv4(kLan, kNet, kProtoUdp).udp(1, 2).build();
+  auto other =
+      PacketBuilder().ethernet(kCam, kRouter).ipv4(kLan, kNet, kProtoUdp).udp(1, 2).build();
   DecodedPacket p;
   AnomalyCounters c;
   decode::decode(other, kLinkEthernet, 16 * kNsPerSec, 0, p, c);
@@ -142,8 +152,11 @@ TEST(FlowTable, FloodOfOnePacketFlowsStaysUnderTheCap) {
   cfg.max_flows = 50'000;
   FlowTable t(cfg, rec, an);
   std::mt19937 rng(42);
-  auto frame = PacketBuilder().ethernet(kCam, kRouter).ipv4(kNet, kLan, decode::kProtoTcp)
-                   .tcp(1234, 23, decode::kTcpSyn).build();
+  auto frame = PacketBuilder()
+                   .ethernet(kCam, kRouter)
+                   .ipv4(kNet, kLan, decode::kProtoTcp)
+                   .tcp(1234, 23, decode::kTcpSyn)
+                   .build();
   decode::DecodedPacket p;
   AnomalyCounters c;
   ASSERT_TRUE(decode::decode(frame, decode::kLinkEthernet, 0, 0, p, c));
@@ -176,7 +189,11 @@ TEST(FlowTable, IndexStaysConsistentUnderChurn) {
   cfg.max_flows = 1000;
   cfg.udp_idle_timeout = 2 * kNsPerSec;
   FlowTable t(cfg, rec, an);
-  auto frame = PacketBuilder().ethernet(kCam, kRouter).ipv4(kLan, kNet, decode::kProtoUdp).udp(1, 53).build();
+  auto frame = PacketBuilder()
+                   .ethernet(kCam, kRouter)
+                   .ipv4(kLan, kNet, decode::kProtoUdp)
+                   .udp(1, 53)
+                   .build();
   decode::DecodedPacket p;
   AnomalyCounters c;
   ASSERT_TRUE(decode::decode(frame, decode::kLinkEthernet, 0, 0, p, c));

@@ -15,7 +15,17 @@
 namespace warden::inventory {
 
 enum class DeviceType : std::uint8_t {
-  kUnknown, kCamera, kPlug, kBulb, kHub, kSpeaker, kTv, kPrinter, kPhoneComputer, kRouter, kCount
+  kUnknown,
+  kCamera,
+  kPlug,
+  kBulb,
+  kHub,
+  kSpeaker,
+  kTv,
+  kPrinter,
+  kPhoneComputer,
+  kRouter,
+  kCount
 };
 std::string_view device_type_name(DeviceType t);
 

@@ -136,7 +136,8 @@ void DeviceInventory::on_flow_end(const flow::Flow& f) {
     return it == by_ip_.end() ? nullptr : it->second;
   };
   if (Device* o = endpoint(f.orig_mac, f.orig_ip())) {
-    if (f.key.proto == decode::kProtoUdp && (f.resp_mac.is_multicast() || f.resp_ip().is_multicast()) &&
+    if (f.key.proto == decode::kProtoUdp &&
+        (f.resp_mac.is_multicast() || f.resp_ip().is_multicast()) &&
         o->udp_announce_ports.size() < config_.max_ports_per_device) {
       o->udp_announce_ports.insert(f.resp_port());
     }

@@ -19,7 +19,7 @@
 namespace warden::inventory {
 
 struct InventoryConfig {
-  std::size_t max_devices = 65'536;      // a spoofed-MAC flood must not exhaust memory
+  std::size_t max_devices = 65'536;  // a spoofed-MAC flood must not exhaust memory
   std::size_t max_addresses_per_device = 64;
   std::size_t max_ports_per_device = 64;
 };

@@ -22,8 +22,10 @@ TEST(Oui, LooksUpTheIeeeRegistryFromIeeeData) {
 
 TEST(Oui, MostSpecificBlockWinsAndQuotedNamesParse) {
   OuiDatabase db;
-  db.add_csv("Registry,Assignment,Organization Name,Organization Address\n"
-             "MA-L,70B3D5,IEEE Registration Authority,x\n", 24);
+  db.add_csv(
+      "Registry,Assignment,Organization Name,Organization Address\n"
+      "MA-L,70B3D5,IEEE Registration Authority,x\n",
+      24);
   db.add_csv("MA-S,70B3D5F2F,\"TELE, PLATFORMS\",\"Moscow\"\n", 36);
   EXPECT_EQ(db.lookup(*MacAddr::parse("70:b3:d5:f2:f0:01")), "TELE, PLATFORMS");
   EXPECT_EQ(db.lookup(*MacAddr::parse("70:b3:d5:00:00:01")), "IEEE Registration Authority");
@@ -38,9 +40,11 @@ struct Fixture : ::testing::Test {
 
   decode::DecodedPacket pkt(const MacAddr& src, const MacAddr& dst, const char* sip,
                             const char* dip, Timestamp ts) {
-    frames.push_back(PacketBuilder().ethernet(src, dst)
+    frames.push_back(PacketBuilder()
+                         .ethernet(src, dst)
                          .ipv4(*IpAddr::parse(sip), *IpAddr::parse(dip), decode::kProtoUdp)
-                         .udp(40000, 53).build());
+                         .udp(40000, 53)
+                         .build());
     decode::DecodedPacket p;
     AnomalyCounters c;
     decode::decode(frames.back(), decode::kLinkEthernet, ts, 0, p, c);
@@ -129,7 +133,8 @@ TEST_F(Fixture, DeviceCountIsCapped) {
   for (int i = 0; i < 10; ++i) {
     MacAddr m = cam;
     m.b[5] = static_cast<std::uint8_t>(i);
-    small.on_flow_start(f, pkt(m, *MacAddr::parse("ff:ff:ff:ff:ff:ff"), "192.168.1.9", "192.168.1.255", i));
+    small.on_flow_start(
+        f, pkt(m, *MacAddr::parse("ff:ff:ff:ff:ff:ff"), "192.168.1.9", "192.168.1.255", i));
   }
   EXPECT_EQ(small.devices().size(), 3u);
   EXPECT_EQ(small.devices_dropped(), 7u);

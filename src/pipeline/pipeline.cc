@@ -49,9 +49,12 @@ void Pipeline::on_flow_end(flow::Flow& f, flow::EndReason reason) {
   const auto app = static_cast<std::size_t>(f.app);
   ++stats_.flows_by_app[app];
   stats_.bytes_by_app[app] += f.dir[0].ip_bytes + f.dir[1].ip_bytes;
-  if (f.key.proto == decode::kProtoTcp) ++stats_.flows_tcp;
-  else if (f.key.proto == decode::kProtoUdp) ++stats_.flows_udp;
-  else ++stats_.flows_other;
+  if (f.key.proto == decode::kProtoTcp)
+    ++stats_.flows_tcp;
+  else if (f.key.proto == decode::kProtoUdp)
+    ++stats_.flows_udp;
+  else
+    ++stats_.flows_other;
   sink_.on_flow(f, reason);
 }
 
@@ -75,42 +78,64 @@ std::string Pipeline::summary_json(double wall_seconds, std::uint64_t peak_rss_k
   JsonWriter w(out);
   w.begin_object();
   w.field("packets", stats_.packets).field("bytes", stats_.bytes);
-  w.field("undecodable", stats_.undecodable).field("non_ip", stats_.non_ip).field("arp", stats_.arp);
+  w.field("undecodable", stats_.undecodable)
+      .field("non_ip", stats_.non_ip)
+      .field("arp", stats_.arp);
   if (stats_.packets > 0) {
-    w.field("first_ts", format_rfc3339(stats_.first_ts)).field("last_ts", format_rfc3339(stats_.last_ts));
+    w.field("first_ts", format_rfc3339(stats_.first_ts))
+        .field("last_ts", format_rfc3339(stats_.last_ts));
   }
   w.key("wall_seconds").value(wall_seconds, 3);
   w.key("packets_per_second")
       .value(wall_seconds > 0 ? static_cast<double>(stats_.packets) / wall_seconds : 0.0, 0);
   w.field("peak_rss_kb", peak_rss_kb);
   const auto& fs = flows_.stats();
-  w.key("flows").begin_object()
-      .field("total", fs.created).field("tcp", stats_.flows_tcp).field("udp", stats_.flows_udp)
-      .field("other", stats_.flows_other).field("ended_idle", fs.ended_idle)
-      .field("ended_closed", fs.ended_closed).field("evicted", fs.evicted)
-      .field("ended_at_end", fs.ended_shutdown).field("peak", static_cast<std::uint64_t>(fs.peak_flows))
-      .field("capacity", static_cast<std::uint64_t>(flows_.capacity())).end_object();
+  w.key("flows")
+      .begin_object()
+      .field("total", fs.created)
+      .field("tcp", stats_.flows_tcp)
+      .field("udp", stats_.flows_udp)
+      .field("other", stats_.flows_other)
+      .field("ended_idle", fs.ended_idle)
+      .field("ended_closed", fs.ended_closed)
+      .field("evicted", fs.evicted)
+      .field("ended_at_end", fs.ended_shutdown)
+      .field("peak", static_cast<std::uint64_t>(fs.peak_flows))
+      .field("capacity", static_cast<std::uint64_t>(flows_.capacity()))
+      .end_object();
   w.key("services").begin_object();
   for (std::size_t i = 0; i < stats_.flows_by_app.size(); ++i) {
     if (stats_.flows_by_app[i] == 0) continue;
-    w.key(flow::app_proto_name(static_cast<flow::AppProto>(i))).begin_object()
-        .field("flows", stats_.flows_by_app[i]).field("bytes", stats_.bytes_by_app[i]).end_object();
+    w.key(flow::app_proto_name(static_cast<flow::AppProto>(i)))
+        .begin_object()
+        .field("flows", stats_.flows_by_app[i])
+        .field("bytes", stats_.bytes_by_app[i])
+        .end_object();
   }
   w.end_object();
-  static constexpr std::string_view kObsNames[] = {
-      "dhcp", "dns", "ssdp", "upnp_description", "http_request", "http_response",
-      "tls_client_hello", "tls_server_hello", "mqtt_connect"};
+  static constexpr std::string_view kObsNames[] = {"dhcp",
+                                                   "dns",
+                                                   "ssdp",
+                                                   "upnp_description",
+                                                   "http_request",
+                                                   "http_response",
+                                                   "tls_client_hello",
+                                                   "tls_server_hello",
+                                                   "mqtt_connect"};
   w.key("observations").begin_object();
   for (std::size_t i = 0; i < std::size(kObsNames); ++i) {
-    if (dissector_.stats().observations[i] > 0) w.field(kObsNames[i], dissector_.stats().observations[i]);
+    if (dissector_.stats().observations[i] > 0)
+      w.field(kObsNames[i], dissector_.stats().observations[i]);
   }
   w.end_object();
   std::size_t typed = 0;
   for (const auto& d : inventory_.devices()) typed += d->type != inventory::DeviceType::kUnknown;
-  w.key("devices").begin_object()
+  w.key("devices")
+      .begin_object()
       .field("total", static_cast<std::uint64_t>(inventory_.devices().size()))
       .field("typed", static_cast<std::uint64_t>(typed))
-      .field("dropped_at_cap", inventory_.devices_dropped()).end_object();
+      .field("dropped_at_cap", inventory_.devices_dropped())
+      .end_object();
   w.key("anomalies").begin_object();
   for (std::size_t i = 0; i < kAnomalyCount; ++i) {
     auto a = static_cast<Anomaly>(i);

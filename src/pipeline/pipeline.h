@@ -25,9 +25,9 @@ struct PipelineConfig {
 
 struct PipelineStats {
   std::uint64_t packets = 0;
-  std::uint64_t bytes = 0;            // captured bytes
-  std::uint64_t undecodable = 0;      // link layer not decodable
-  std::uint64_t non_ip = 0;           // ARP, LLDP, STP...
+  std::uint64_t bytes = 0;        // captured bytes
+  std::uint64_t undecodable = 0;  // link layer not decodable
+  std::uint64_t non_ip = 0;       // ARP, LLDP, STP...
   std::uint64_t arp = 0;
   Timestamp first_ts = 0, last_ts = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(flow::AppProto::kCount)> flows_by_app{};

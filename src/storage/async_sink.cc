@@ -88,9 +88,12 @@ void AsyncSink::run() {
       std::visit(
           [&](auto& v) {
             using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, FlowItem>) target_.on_flow(v.flow, v.reason);
-            else if constexpr (std::is_same_v<T, dissect::Observation>) target_.on_observation(v);
-            else target_.on_devices(v.devices);
+            if constexpr (std::is_same_v<T, FlowItem>)
+              target_.on_flow(v.flow, v.reason);
+            else if constexpr (std::is_same_v<T, dissect::Observation>)
+              target_.on_observation(v);
+            else
+              target_.on_devices(v.devices);
           },
           item);
     }

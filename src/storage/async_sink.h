@@ -22,7 +22,8 @@ namespace warden::storage {
 class AsyncSink : public RecordSink {
  public:
   // `target` must outlive this sink and is only called from the storage thread.
-  explicit AsyncSink(RecordSink& target, std::size_t batch_size = 512, std::size_t max_batches = 64);
+  explicit AsyncSink(RecordSink& target, std::size_t batch_size = 512,
+                     std::size_t max_batches = 64);
   ~AsyncSink() override;
   AsyncSink(const AsyncSink&) = delete;
   AsyncSink& operator=(const AsyncSink&) = delete;

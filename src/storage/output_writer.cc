@@ -22,7 +22,8 @@ std::FILE* open_file(const std::string& path, std::string& error) {
 }
 }  // namespace
 
-Result<std::unique_ptr<OutputWriter>, std::string> OutputWriter::open(const OutputOptions& options) {
+Result<std::unique_ptr<OutputWriter>, std::string> OutputWriter::open(
+    const OutputOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
   if (ec) return unexpected("cannot create output folder " + options.dir + ": " + ec.message());
@@ -82,7 +83,8 @@ void OutputWriter::on_devices(const std::vector<std::unique_ptr<inventory::Devic
     return;
   }
   for (const auto& line : json) write_line(f, path, line);
-  if (std::fclose(f) != 0 && error_.empty()) error_ = "cannot write " + tmp + ": " + std::strerror(errno);
+  if (std::fclose(f) != 0 && error_.empty())
+    error_ = "cannot write " + tmp + ": " + std::strerror(errno);
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec && error_.empty()) error_ = "cannot rename " + tmp + ": " + ec.message();

@@ -10,9 +10,7 @@ namespace warden::storage {
 
 namespace {
 
-void epoch(JsonWriter& w, std::string_view key, Timestamp t) {
-  w.key(key).raw(format_epoch(t));
-}
+void epoch(JsonWriter& w, std::string_view key, Timestamp t) { w.key(key).raw(format_epoch(t)); }
 
 void seconds(JsonWriter& w, std::string_view key, Timestamp ns) {
   w.key(key).value(static_cast<double>(ns) / 1e9, 6);
@@ -40,7 +38,10 @@ void dns_body(JsonWriter& w, const dissect::DnsObservation& d) {
   for (const auto& q : m.questions) {
     w.begin_object().field("rrname", q.name);
     auto tn = protocols::dns_type_name(q.type);
-    if (tn.empty()) w.field("rrtype", static_cast<unsigned>(q.type)); else w.field("rrtype", tn);
+    if (tn.empty())
+      w.field("rrtype", static_cast<unsigned>(q.type));
+    else
+      w.field("rrtype", tn);
     w.end_object();
   }
   w.end_array();
@@ -50,10 +51,15 @@ void dns_body(JsonWriter& w, const dissect::DnsObservation& d) {
     for (const auto& r : v) {
       w.begin_object().field("rrname", r.name);
       auto tn = protocols::dns_type_name(r.type);
-      if (tn.empty()) w.field("rrtype", static_cast<unsigned>(r.type)); else w.field("rrtype", tn);
+      if (tn.empty())
+        w.field("rrtype", static_cast<unsigned>(r.type));
+      else
+        w.field("rrtype", tn);
       w.field("ttl", static_cast<std::uint64_t>(r.ttl));
-      if (r.address) w.field("rdata", r.address->to_string());
-      else if (!r.target.empty()) w.field("rdata", r.target);
+      if (r.address)
+        w.field("rdata", r.address->to_string());
+      else if (!r.target.empty())
+        w.field("rdata", r.target);
       if (r.type == 33) w.field("port", static_cast<unsigned>(r.port));
       if (!r.txt.empty()) {
         w.key("txt").begin_array();
@@ -72,14 +78,22 @@ void dns_body(JsonWriter& w, const dissect::DnsObservation& d) {
 
 std::string_view proto_name(std::uint8_t p) {
   switch (p) {
-    case decode::kProtoTcp: return "tcp";
-    case decode::kProtoUdp: return "udp";
-    case decode::kProtoIcmp: return "icmp";
-    case decode::kProtoIcmpv6: return "icmp6";
-    case decode::kProtoIgmp: return "igmp";
-    case 47: return "gre";
-    case 50: return "esp";
-    default: return "other";
+    case decode::kProtoTcp:
+      return "tcp";
+    case decode::kProtoUdp:
+      return "udp";
+    case decode::kProtoIcmp:
+      return "icmp";
+    case decode::kProtoIcmpv6:
+      return "icmp6";
+    case decode::kProtoIgmp:
+      return "igmp";
+    case 47:
+      return "gre";
+    case 50:
+      return "esp";
+    default:
+      return "other";
   }
 }
 
@@ -98,7 +112,9 @@ void flow_json(const flow::Flow& f, flow::EndReason reason, std::string& out) {
     w.field("ip_proto", static_cast<unsigned>(f.key.proto));
   }
   w.field("service", flow::app_proto_name(f.app));
-  w.field("service_by", f.app == flow::AppProto::kUnknown ? "none" : f.app_by_port ? "port" : "payload");
+  w.field("service_by", f.app == flow::AppProto::kUnknown ? "none"
+                        : f.app_by_port                   ? "port"
+                                                          : "payload");
   seconds(w, "duration", f.duration());
   w.field("orig_bytes", f.dir[0].payload_bytes).field("resp_bytes", f.dir[1].payload_bytes);
   w.field("conn_state", f.conn_state());
@@ -164,7 +180,8 @@ void observation_json(const dissect::Observation& o, std::string& out) {
           w.field("method", b.kind == protocols::SsdpKind::kNotify   ? "NOTIFY"
                             : b.kind == protocols::SsdpKind::kSearch ? "M-SEARCH"
                                                                      : "response");
-          if (!b.nt_or_st.empty()) w.field(b.kind == protocols::SsdpKind::kNotify ? "nt" : "st", b.nt_or_st);
+          if (!b.nt_or_st.empty())
+            w.field(b.kind == protocols::SsdpKind::kNotify ? "nt" : "st", b.nt_or_st);
           if (!b.nts.empty()) w.field("nts", b.nts);
           if (!b.usn.empty()) w.field("usn", b.usn);
           if (!b.server.empty()) w.field("server", b.server);
@@ -174,8 +191,10 @@ void observation_json(const dissect::Observation& o, std::string& out) {
         } else if constexpr (std::is_same_v<T, dissect::UpnpDescriptionObservation>) {
           const auto& u = b.desc;
           if (!b.location.empty()) w.field("location", b.location);
-          w.field("device_type", u.device_type).field("friendly_name", u.friendly_name)
-              .field("manufacturer", u.manufacturer).field("model_name", u.model_name)
+          w.field("device_type", u.device_type)
+              .field("friendly_name", u.friendly_name)
+              .field("manufacturer", u.manufacturer)
+              .field("model_name", u.model_name)
               .field("model_number", u.model_number);
           if (!u.serial_number.empty()) w.field("serial_number", u.serial_number);
           if (!u.udn.empty()) w.field("udn", u.udn);
@@ -183,7 +202,9 @@ void observation_json(const dissect::Observation& o, std::string& out) {
           for (const auto& s : u.service_types) w.value(s);
           w.end_array();
         } else if constexpr (std::is_same_v<T, dissect::HttpRequestObservation>) {
-          w.field("hostname", b.host).field("url", b.uri).field("http_method", b.method)
+          w.field("hostname", b.host)
+              .field("url", b.uri)
+              .field("http_method", b.method)
               .field("protocol", b.version);
           if (!b.user_agent.empty()) w.field("http_user_agent", b.user_agent);
         } else if constexpr (std::is_same_v<T, dissect::HttpResponseObservation>) {
@@ -194,7 +215,8 @@ void observation_json(const dissect::Observation& o, std::string& out) {
           if (!b.sni.empty()) w.field("sni", b.sni);
           auto v = protocols::tls_version_name(b.client_version);
           w.field("version", v.empty() ? std::string_view("unknown") : v);
-          if (!b.supported_versions.empty()) int_array(w, "supported_versions", b.supported_versions);
+          if (!b.supported_versions.empty())
+            int_array(w, "supported_versions", b.supported_versions);
           if (!b.alpn.empty()) {
             w.key("alpn").begin_array();
             for (const auto& a : b.alpn) w.value(a);
@@ -205,13 +227,18 @@ void observation_json(const dissect::Observation& o, std::string& out) {
           auto v = protocols::tls_version_name(b.selected_version);
           w.field("version", v.empty() ? std::string_view("unknown") : v);
           w.field("cipher_suite", static_cast<unsigned>(b.cipher_suite));
-          w.key("ja3s").begin_object().field("hash", b.ja3s_md5).field("string", b.ja3s).end_object();
+          w.key("ja3s")
+              .begin_object()
+              .field("hash", b.ja3s_md5)
+              .field("string", b.ja3s)
+              .end_object();
         } else if constexpr (std::is_same_v<T, protocols::MqttConnect>) {
           w.field("protocol_name", b.protocol_name)
               .field("protocol_version", static_cast<unsigned>(b.protocol_level))
               .field("client_id", b.client_id);
           if (b.username) w.field("username", *b.username);
-          w.field("has_password", b.has_password).field("clean_start", b.clean_start)
+          w.field("has_password", b.has_password)
+              .field("clean_start", b.clean_start)
               .field("keep_alive", static_cast<unsigned>(b.keep_alive));
           if (b.will_topic) w.field("will_topic", *b.will_topic);
         }
@@ -241,8 +268,11 @@ void device_json(const inventory::Device& d, std::string& out) {
   w.end_array();
   if (!d.hostname.empty()) w.field("hostname", d.hostname);
   if (!d.dhcp_vendor_class.empty() || !d.dhcp_fingerprint.empty()) {
-    w.key("dhcp").begin_object().field("vendor_class", d.dhcp_vendor_class)
-        .field("fingerprint", d.dhcp_fingerprint).end_object();
+    w.key("dhcp")
+        .begin_object()
+        .field("vendor_class", d.dhcp_vendor_class)
+        .field("fingerprint", d.dhcp_fingerprint)
+        .end_object();
   }
   if (!d.mud_url.empty()) w.field("mud_url", d.mud_url);
   if (!d.mdns_names.empty() || !d.mdns_services.empty()) {
@@ -257,9 +287,13 @@ void device_json(const inventory::Device& d, std::string& out) {
     w.end_object();
   }
   if (!d.upnp_device_type.empty() || !d.upnp_model_name.empty()) {
-    w.key("upnp").begin_object().field("device_type", d.upnp_device_type)
-        .field("friendly_name", d.upnp_friendly_name).field("manufacturer", d.upnp_manufacturer)
-        .field("model_name", d.upnp_model_name).field("model_number", d.upnp_model_number);
+    w.key("upnp")
+        .begin_object()
+        .field("device_type", d.upnp_device_type)
+        .field("friendly_name", d.upnp_friendly_name)
+        .field("manufacturer", d.upnp_manufacturer)
+        .field("model_name", d.upnp_model_name)
+        .field("model_number", d.upnp_model_number);
     set_array(w, "services", d.upnp_services);
     w.end_object();
   }
@@ -276,13 +310,20 @@ void device_json(const inventory::Device& d, std::string& out) {
   if (!d.tcp_server_ports.empty()) int_array(w, "tcp_server_ports", d.tcp_server_ports);
   if (!d.udp_server_ports.empty()) int_array(w, "udp_server_ports", d.udp_server_ports);
   if (!d.udp_announce_ports.empty()) int_array(w, "udp_announce_ports", d.udp_announce_ports);
-  w.key("stats").begin_object().field("flows_originated", d.flows_originated)
-      .field("flows_served", d.flows_served).field("packets_sent", d.packets_sent)
-      .field("bytes_sent", d.bytes_sent).end_object();
+  w.key("stats")
+      .begin_object()
+      .field("flows_originated", d.flows_originated)
+      .field("flows_served", d.flows_served)
+      .field("packets_sent", d.packets_sent)
+      .field("bytes_sent", d.bytes_sent)
+      .end_object();
   w.key("evidence").begin_array();
   for (const auto& e : d.evidence) {
-    w.begin_object().field("source", e.source).field("value", e.value)
-        .field("suggests", inventory::device_type_name(e.suggests)).field("weight", e.weight)
+    w.begin_object()
+        .field("source", e.source)
+        .field("value", e.value)
+        .field("suggests", inventory::device_type_name(e.suggests))
+        .field("weight", e.weight)
         .end_object();
   }
   w.end_array();

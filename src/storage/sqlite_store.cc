@@ -54,7 +54,7 @@ void bind_static(sqlite3_stmt* s, int i, std::string_view v) {
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::string& path,
-                                                                   bool bulk) {
+                                                                    bool bulk) {
   std::unique_ptr<SqliteStore> s(new SqliteStore());
   s->path_ = path;
   s->bulk_ = bulk;
@@ -75,7 +75,8 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
   s->dev_stmt_ = s->prepare("INSERT OR REPLACE INTO devices VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
   s->addr_stmt_ = s->prepare("INSERT OR REPLACE INTO device_addresses VALUES(?1,?2,?3,?4,?5)");
   s->run_stmt_ = s->prepare("INSERT INTO runs(started, command, summary) VALUES(?1,?2,?3)");
-  if (!s->error_.empty()) return unexpected("cannot prepare statements in " + path + ": " + s->error_);
+  if (!s->error_.empty())
+    return unexpected("cannot prepare statements in " + path + ": " + s->error_);
   return s;
 }
 
@@ -135,8 +136,14 @@ void SqliteStore::add_flow(const flow::Flow& f, std::string_view service, std::s
   bind_text(s, 12, f.conn_state());
   sqlite3_bind_int64(s, 13, static_cast<sqlite3_int64>(f.dir[0].packets));
   sqlite3_bind_int64(s, 14, static_cast<sqlite3_int64>(f.dir[1].packets));
-  if (f.orig_mac.is_zero()) sqlite3_bind_null(s, 15); else bind_text(s, 15, f.orig_mac.to_string());
-  if (f.resp_mac.is_zero()) sqlite3_bind_null(s, 16); else bind_text(s, 16, f.resp_mac.to_string());
+  if (f.orig_mac.is_zero())
+    sqlite3_bind_null(s, 15);
+  else
+    bind_text(s, 15, f.orig_mac.to_string());
+  if (f.resp_mac.is_zero())
+    sqlite3_bind_null(s, 16);
+  else
+    bind_text(s, 16, f.resp_mac.to_string());
   bind_static(s, 17, json);
   if (sqlite3_step(s) != SQLITE_DONE) note_error("insert flow");
   sqlite3_reset(s);
@@ -147,10 +154,16 @@ void SqliteStore::add_observation(const dissect::Observation& o, std::string_vie
   sqlite3_stmt* s = obs_stmt_;
   sqlite3_bind_double(s, 1, secs(o.ctx.ts));
   bind_text(s, 2, dissect::observation_type(o));
-  if (o.ctx.flow_uid.empty()) sqlite3_bind_null(s, 3); else bind_text(s, 3, o.ctx.flow_uid);
+  if (o.ctx.flow_uid.empty())
+    sqlite3_bind_null(s, 3);
+  else
+    bind_text(s, 3, o.ctx.flow_uid);
   bind_text(s, 4, o.ctx.src_ip.to_string());
   bind_text(s, 5, o.ctx.dst_ip.to_string());
-  if (o.ctx.has_src_mac) bind_text(s, 6, o.ctx.src_mac.to_string()); else sqlite3_bind_null(s, 6);
+  if (o.ctx.has_src_mac)
+    bind_text(s, 6, o.ctx.src_mac.to_string());
+  else
+    sqlite3_bind_null(s, 6);
   bind_static(s, 7, json);
   if (sqlite3_step(s) != SQLITE_DONE) note_error("insert observation");
   sqlite3_reset(s);
@@ -163,7 +176,10 @@ void SqliteStore::replace_devices(const std::vector<std::unique_ptr<inventory::D
     const auto& d = *devices[i];
     sqlite3_stmt* s = dev_stmt_;
     bind_text(s, 1, d.id);
-    if (d.has_mac) bind_text(s, 2, d.mac.to_string()); else sqlite3_bind_null(s, 2);
+    if (d.has_mac)
+      bind_text(s, 2, d.mac.to_string());
+    else
+      sqlite3_bind_null(s, 2);
     bind_text(s, 3, d.vendor);
     bind_text(s, 4, inventory::device_type_name(d.type));
     sqlite3_bind_double(s, 5, d.confidence);
