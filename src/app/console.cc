@@ -160,7 +160,8 @@ void print_summary(std::FILE* out, const char* command, const pipeline::Pipeline
     std::fprintf(out, "\n");
   }
   std::fprintf(out,
-               "\nOutput: %s/ (flows.jsonl, observations.jsonl, devices.jsonl, summary.json%s)\n",
+               "\nOutput: %s/ (report.html, flows.jsonl, observations.jsonl, devices.jsonl, "
+               "summary.json%s)\n",
                output_dir.c_str(), sqlite ? ", warden.db" : "");
 }
 

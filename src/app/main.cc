@@ -26,6 +26,7 @@
 #include "capture/mapped_file.h"
 #include "inventory/oui.h"
 #include "pipeline/pipeline.h"
+#include "report/html_report.h"
 #include "storage/async_sink.h"
 #include "storage/output_writer.h"
 
@@ -287,10 +288,13 @@ int cmd_analyze(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string command = "analyze";
   for (const auto& f : files) command += " " + f;
-  (*writer)->write_summary(now_stamp("%Y-%m-%dT%H:%M:%SZ"), command,
-                           pipe.summary_json(wall, peak_rss_kb()));
-  if (auto r = (*writer)->close(); !r) {
-    std::fprintf(stderr, "warden analyze: %s\n", r.error().c_str());
+  const std::string generated = now_stamp("%Y-%m-%dT%H:%M:%SZ");
+  (*writer)->write_summary(generated, command, pipe.summary_json(wall, peak_rss_kb()));
+  auto closed = (*writer)->close();
+  auto html = report::write_html(o.output_dir + "/report.html", pipe,
+                                 report::ReportMeta{"analyze", files, generated, wall});
+  if (!closed || !html) {
+    std::fprintf(stderr, "warden analyze: %s\n", (!closed ? closed.error() : html.error()).c_str());
     return kExitFatal;
   }
   if (!o.quiet) print_summary(stdout, "analyze", pipe, wall, o.output_dir, o.sqlite);
@@ -501,10 +505,13 @@ int cmd_monitor(int argc, char** argv) {
              "\",\"received\":" + std::to_string(cs.received) +
              ",\"dropped\":" + std::to_string(cs.dropped) +
              ",\"if_dropped\":" + std::to_string(cs.if_dropped) + "}}";
-  (*writer)->write_summary(now_stamp("%Y-%m-%dT%H:%M:%SZ"), "monitor -i " + live.interface,
-                           summary);
-  if (auto r = (*writer)->close(); !r) {
-    std::fprintf(stderr, "warden monitor: %s\n", r.error().c_str());
+  const std::string generated = now_stamp("%Y-%m-%dT%H:%M:%SZ");
+  (*writer)->write_summary(generated, "monitor -i " + live.interface, summary);
+  auto closed = (*writer)->close();
+  auto html = report::write_html(o.output_dir + "/report.html", pipe,
+                                 report::ReportMeta{"monitor", {live.interface}, generated, wall});
+  if (!closed || !html) {
+    std::fprintf(stderr, "warden monitor: %s\n", (!closed ? closed.error() : html.error()).c_str());
     return kExitFatal;
   }
   if (!o.quiet) {

@@ -6,9 +6,7 @@
 
 namespace warden {
 
-namespace {
-// Length of a valid UTF-8 sequence starting at s[i], or 0 when it is not one.
-std::size_t utf8_len(std::string_view s, std::size_t i) {
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   auto c = static_cast<unsigned char>(s[i]);
   std::size_t n;
   std::uint32_t cp;
@@ -35,7 +33,6 @@ std::size_t utf8_len(std::string_view s, std::size_t i) {
   if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
   return n;
 }
-}  // namespace
 
 void json_escape(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -80,7 +77,7 @@ void json_escape(std::string& out, std::string_view s) {
         break;
     }
     if (c >= 0x80) {
-      std::size_t n = utf8_len(s, i);
+      std::size_t n = utf8_sequence_length(s, i);
       if (n > 0) {
         out.append(s.substr(i, n));
         i += n;

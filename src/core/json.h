@@ -48,4 +48,8 @@ class JsonWriter {
 // the byte value (latin-1 interpretation) so the output is always valid JSON and reversible.
 void json_escape(std::string& out, std::string_view s);
 
+// Length of the valid UTF-8 sequence starting at s[i] (1 for ASCII), or 0 when the bytes
+// there are not valid UTF-8 (overlong forms, surrogates and truncated sequences included).
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
+
 }  // namespace warden
