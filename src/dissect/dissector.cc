@@ -24,7 +24,8 @@ struct StreamState : flow::FlowExtension {
   bool mqtt_ping_sent = false;
   bool want_body = false;
   std::size_t body_start = 0, body_length = 0;
-  std::string location;  // http://host/target of the request, for UPnP descriptions
+  std::string location;                  // http://host/target of the request, for UPnP descriptions
+  std::vector<Observation> pending_dns;  // queries waiting for their answers, oldest first
 };
 
 StreamState& state_of(flow::Flow& f) {
@@ -212,7 +213,41 @@ void Dissector::on_packet(flow::Flow& f, Direction dir, const decode::DecodedPac
   f.dissect_done = true;
 }
 
+void Dissector::dns(flow::Flow& f, const decode::DecodedPacket& pkt, protocols::DnsMessage msg) {
+  StreamState& st = state_of(f);
+  auto& pending = st.pending_dns;
+  if (!msg.response) {
+    if (pending.size() >= kMaxPendingDns) {  // a flood of unanswered queries: report the oldest
+      ++stats_.observations[pending.front().body.index()];
+      sink_.on_observation(pending.front());
+      pending.erase(pending.begin());
+    }
+    pending.push_back(Observation{context(f, pkt),
+                                  DnsObservation{DnsFlavor::kDns, std::move(msg), std::nullopt}});
+    return;
+  }
+  for (auto it = pending.begin(); it != pending.end(); ++it) {
+    auto& q = std::get<DnsObservation>(it->body);
+    if (q.msg.id != msg.id) continue;
+    Observation merged{std::move(it->ctx),
+                       DnsObservation{DnsFlavor::kDns, std::move(msg), pkt.ts - it->ctx.ts}};
+    pending.erase(it);
+    ++stats_.observations[merged.body.index()];
+    sink_.on_observation(merged);
+    return;
+  }
+  emit(f, pkt, DnsObservation{DnsFlavor::kDns, std::move(msg), std::nullopt});
+}
+
 void Dissector::on_flow_end(flow::Flow& f) {
+  if (f.ext) {
+    // Queries that were never answered are reported when their flow ends.
+    for (auto& q : static_cast<StreamState&>(*f.ext).pending_dns) {
+      ++stats_.observations[q.body.index()];
+      sink_.on_observation(q);
+    }
+    static_cast<StreamState&>(*f.ext).pending_dns.clear();
+  }
   if (f.app != AppProto::kUnknown) return;
   AppProto guess = app_from_port(f.key.proto, f.resp_port());
   if (guess == AppProto::kUnknown) guess = app_from_port(f.key.proto, f.orig_port());
@@ -241,10 +276,14 @@ void Dissector::udp(flow::Flow& f, Direction /*dir*/, const decode::DecodedPacke
     f.app = flavor == DnsFlavor::kMdns    ? AppProto::kMdns
             : flavor == DnsFlavor::kLlmnr ? AppProto::kLlmnr
                                           : AppProto::kDns;
-    if (auto m = protocols::parse_dns(data))
-      emit(f, pkt, DnsObservation{flavor, std::move(*m)});
-    else
+    auto m = protocols::parse_dns(data);
+    if (!m) {
       anomalies_.add(Anomaly::kMalformedDns);
+    } else if (flavor == DnsFlavor::kDns) {
+      dns(f, pkt, std::move(*m));
+    } else {
+      emit(f, pkt, DnsObservation{flavor, std::move(*m), std::nullopt});
+    }
     return;
   }
   // SSDP by payload too: discovery protocols reuse it on other ports (Plex on 32412/32414).

@@ -26,6 +26,7 @@ class Dissector {
  public:
   static constexpr std::uint8_t kMaxInspected = 8;
   static constexpr std::size_t kMaxBuffered = 64 * 1024;  // per direction, for split messages
+  static constexpr std::size_t kMaxPendingDns = 16;       // unanswered queries kept per flow
 
   Dissector(ObservationSink& sink, AnomalyCounters& anomalies)
       : sink_(sink), anomalies_(anomalies) {}
@@ -42,6 +43,7 @@ class Dissector {
   void tcp_client_payload(flow::Flow& f, const decode::DecodedPacket& pkt, Bytes data);
   void tcp_server_payload(flow::Flow& f, const decode::DecodedPacket& pkt, Bytes data);
   ObsContext context(const flow::Flow& f, const decode::DecodedPacket& pkt) const;
+  void dns(flow::Flow& f, const decode::DecodedPacket& pkt, protocols::DnsMessage msg);
   void emit(const flow::Flow& f, const decode::DecodedPacket& pkt, ObservationBody body);
 
   ObservationSink& sink_;

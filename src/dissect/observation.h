@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -32,9 +33,15 @@ struct ObsContext {
 
 enum class DnsFlavor : std::uint8_t { kDns, kMdns, kLlmnr };
 
+// Unicast DNS is reported per transaction, as Zeek's dns.log does: the query and its answer
+// in one record whose context is the query's (src = the asking client) and `rtt` is set. A
+// query never answered is reported alone when its flow ends (rtt unset, msg.response false);
+// an answer whose query was not seen is reported alone (context = the answering server).
+// mDNS and LLMNR are announcements and questions to the link, reported per packet.
 struct DnsObservation {
   DnsFlavor flavor = DnsFlavor::kDns;
   protocols::DnsMessage msg;
+  std::optional<Timestamp> rtt;  // set when msg is the answer to a query seen on this flow
 };
 
 struct HttpRequestObservation {

@@ -142,12 +142,14 @@ void DeviceInventory::on_flow_end(const flow::Flow& f) {
       o->udp_announce_ports.insert(f.resp_port());
     }
     ++o->flows_originated;
+    if (f.last_ts > o->last_seen) o->last_seen = f.last_ts;
     o->packets_sent += f.dir[0].packets;
     o->bytes_sent += f.dir[0].ip_bytes;
   }
   Device* r = endpoint(f.resp_mac, f.resp_ip());
   if (r && f.dir[1].packets > 0) {
     ++r->flows_served;
+    if (f.last_ts > r->last_seen) r->last_seen = f.last_ts;  // its last answer, at the latest
     r->packets_sent += f.dir[1].packets;
     r->bytes_sent += f.dir[1].ip_bytes;
     const bool established_tcp = f.key.proto == decode::kProtoTcp && (f.tcp_seen & (2 << 8));
@@ -210,7 +212,8 @@ void DeviceInventory::on_observation(const dissect::Observation& obs) {
                 }
               }
             }
-          } else if (!body.msg.response) {
+          } else if (!body.msg.response || body.rtt) {
+            // A query, or a query merged with its answer: the sender is the asking client.
             for (const auto& q : body.msg.questions) d->dns_queries.insert(q.name);
           }
         } else if constexpr (std::is_same_v<T, protocols::SsdpMessage>) {

@@ -32,7 +32,14 @@ void int_array(JsonWriter& w, std::string_view key, const Ints& v) {
 void dns_body(JsonWriter& w, const dissect::DnsObservation& d) {
   const auto& m = d.msg;
   w.field("id", static_cast<unsigned>(m.id)).field("type", m.response ? "answer" : "query");
-  if (m.response) w.field("rcode", protocols::dns_rcode_name(m.rcode));
+  if (d.rtt) w.key("rtt").value(static_cast<double>(*d.rtt) / 1e9, 6);
+  if (m.response) {
+    auto rc = protocols::dns_rcode_name(m.rcode);
+    if (rc.empty())
+      w.field("rcode", static_cast<unsigned>(m.rcode));
+    else
+      w.field("rcode", rc);
+  }
   w.field("flags_aa", m.authoritative).field("flags_tc", m.truncated);
   w.key("queries").begin_array();
   for (const auto& q : m.questions) {
