@@ -13,10 +13,11 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 packets=${1:-2000000} runs=${2:-3}
 scripts/install-deps.sh --bench
-cmake --preset release >/dev/null
-cmake --build --preset release --target warden pcap_loop | grep -vE '^\[' || true
-[[ -x build/release/src/app/warden ]] || { echo 'release build failed'; exit 1; }
 work=build/bench; mkdir -p "$work"
+cmake --preset release >/dev/null
+# Never time a stale binary: a failed build stops the race.
+cmake --build --preset release --target warden pcap_loop >"$work/build.log" 2>&1 ||
+  { tail -30 "$work/build.log"; echo "release build failed"; exit 1; }
 input="$work/race-$packets.pcap"
 if [[ ! -f "$input" ]]; then
   mapfile -t caps < <(find tests/data/captures \( -name '*.pcap' -o -name '*.pcapng' \) | sort)

@@ -4,7 +4,8 @@
 #      CLI and live-capture integration tests (the namespace tests need root),
 #   2. the same tests under AddressSanitizer + UBSan,
 #   3. the libFuzzer targets (clang), each fuzzed briefly from its corpus,
-#   4. clang-format conformance.
+#   4. the main job (scripts/run.sh: release build, `warden analyze` on the bundled captures),
+#   5. clang-format conformance.
 # Usage: scripts/test.sh [--quick]   (--quick: dev build and tests only)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -42,6 +43,13 @@ for target in build/fuzz/fuzz/*_fuzz; do
   grep -E 'stat::number_of_executed_units' "$work.log" || true
   rm -rf "$work" "$work.log"
 done
+
+step "main job (scripts/run.sh)"
+scripts/run.sh >/dev/null
+for f in report.html devices.jsonl flows.jsonl observations.jsonl summary.json warden.db; do
+  [[ -s warden-out/run/$f ]] || { echo "scripts/run.sh did not write $f"; exit 1; }
+done
+echo "main job wrote warden-out/run/ ($(wc -l < warden-out/run/devices.jsonl) devices)"
 
 step "clang-format"
 scripts/check-format.sh

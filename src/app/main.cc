@@ -260,13 +260,19 @@ int cmd_analyze(int argc, char** argv) {
       continue;
     }
     const std::string label = std::filesystem::path(files[i]).filename().string();
+    pipe.new_source();
+    std::size_t released = 0;
     std::uint64_t n = 0;
     while (auto frame = parser->next()) {
       pipe.process(frame->data, frame->link_type, frame->ts, frame->wire_length);
       if ((++n & 0x3fff) == 0) {
         bar.update(done_before + parser->offset(), pipe.stats().packets, label);
-        // No packet bytes outlive process(): observations copy what they keep.
-        maps[i].release_before(parser->offset());
+        // No packet bytes outlive process(): observations copy what they keep. Released in
+        // 16 MB steps: each release is a TLB shootdown across the process's threads.
+        if (parser->offset() >= released + (16u << 20)) {
+          released = parser->offset();
+          maps[i].release_before(released);
+        }
       }
     }
     if (parser->error()) {

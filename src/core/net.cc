@@ -13,7 +13,7 @@ constexpr std::array<std::uint8_t, 12> kV4Prefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 
 MacAddr MacAddr::from(Bytes six) {
   MacAddr m;
-  for (std::size_t i = 0; i < 6 && i < six.size(); ++i) m.b[i] = byte_at(six, i);
+  std::memcpy(m.b.data(), six.data(), six.size() < 6 ? six.size() : 6);
   return m;
 }
 

@@ -170,7 +170,7 @@ AppProto app_from_port(std::uint8_t ip_proto, std::uint16_t port) {
 ObsContext Dissector::context(const flow::Flow& f, const decode::DecodedPacket& pkt) const {
   ObsContext c;
   c.ts = pkt.ts;
-  c.flow_uid = f.uid();
+  c.flow_uid = f.uid_value();
   c.has_src_mac = pkt.has_l2;
   c.src_mac = pkt.src_mac;
   c.has_dst_mac = pkt.has_dst_mac;

@@ -22,7 +22,7 @@ namespace warden::dissect {
 
 struct ObsContext {
   Timestamp ts = 0;
-  std::string flow_uid;  // empty when not tied to a flow
+  std::uint64_t flow_uid = 0;  // Flow::uid_value(), 0 when not tied to a flow; flow::uid_text()
   bool has_src_mac = false, has_dst_mac = false;
   MacAddr src_mac, dst_mac;
   IpAddr src_ip, dst_ip;

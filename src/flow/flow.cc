@@ -88,10 +88,15 @@ std::string_view Flow::conn_state() const {
   return "S1";
 }
 
-std::string Flow::uid() const {
+std::uint64_t Flow::uid_value() const {
+  return mix(key.hash() ^ static_cast<std::uint64_t>(first_ts));
+}
+
+std::string Flow::uid() const { return uid_text(uid_value()); }
+
+std::string uid_text(std::uint64_t h) {
   static constexpr char kAlphabet[] =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  std::uint64_t h = mix(key.hash() ^ static_cast<std::uint64_t>(first_ts));
   std::string out = "C";
   for (int i = 0; i < 11; ++i) {
     out.push_back(kAlphabet[h % 62]);

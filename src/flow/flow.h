@@ -89,6 +89,10 @@ struct Flow {
   // Zeek-style unique id: "C" + base62 of a hash of the key and start time. Deterministic, so
   // golden outputs are stable run to run.
   std::string uid() const;
+  std::uint64_t uid_value() const;  // the same id as a number (cheap to carry around)
 };
+
+// The text form of a uid_value(): "C" + 11 base62 digits.
+std::string uid_text(std::uint64_t uid_value);
 
 }  // namespace warden::flow

@@ -259,11 +259,11 @@ void FlowTable::update_tcp(Flow& f, Direction dir, std::uint8_t flags, bool has_
 FlowTable::Update FlowTable::process(const decode::DecodedPacket& pkt) {
   Update u;
   if (!pkt.is_ip()) return u;
-  if (pkt.ts > now_) {
-    now_ = pkt.ts;
-  } else if (pkt.ts + kNsPerSec < now_) {
-    anomalies_.add(Anomaly::kTimestampWentBackwards);
-  }
+  // Table time only moves forward (LRU order depends on it). Going backwards is an anomaly only
+  // within one source: the next capture file of a run may well be older than the last.
+  if (pkt.ts + kNsPerSec < source_max_ts_) anomalies_.add(Anomaly::kTimestampWentBackwards);
+  if (pkt.ts > source_max_ts_) source_max_ts_ = pkt.ts;
+  if (pkt.ts > now_) now_ = pkt.ts;
   // Expiry runs at most once per second of capture time: list heads are cheap, but not free.
   if (now_ >= next_expiry_check_) {
     expire(now_);

@@ -67,6 +67,8 @@ class FlowTable {
   void expire(Timestamp now);
   // Ends every remaining flow in creation order (deterministic output).
   void flush();
+  // A new input (the next capture file) starts: its clock may be behind the last one's.
+  void new_source() { source_max_ts_ = 0; }
 
   std::size_t size() const { return live_; }
   std::size_t capacity() const { return config_.max_flows; }
@@ -111,6 +113,7 @@ class FlowTable {
   std::size_t live_ = 0;
   std::uint64_t next_id_ = 0;
   Timestamp now_ = 0;
+  Timestamp source_max_ts_ = 0;  // latest time of the current source (file or interface)
   Timestamp next_expiry_check_ = 0;
   FlowTableStats stats_;
 };

@@ -42,6 +42,8 @@ class Pipeline final : private flow::FlowSink, private dissect::ObservationSink 
            storage::RecordSink& sink);
 
   void process(Bytes frame, std::uint32_t link_type, Timestamp ts, std::uint32_t wire_length);
+  // The next capture file begins (its timestamps may be older than the previous file's).
+  void new_source() { flows_.new_source(); }
   // Live capture: ends idle flows when no packet arrives to move time forward.
   void heartbeat(Timestamp now) { flows_.expire(now); }
   // Classifies devices and hands the inventory to the sink.

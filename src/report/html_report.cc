@@ -238,7 +238,12 @@ std::string render_html(const pipeline::Pipeline& p, const ReportMeta& meta) {
     for (std::size_t i = 0; i < d.addresses.size() && i < 4; ++i) {
       h += html_escape(d.addresses[i].ip.to_string()) + "<br>";
     }
-    if (d.addresses.size() > 4) h += "+" + std::to_string(d.addresses.size() - 4) + " more";
+    if (d.addresses.size() > 4) {
+      // Appends, not "+" + to_string(): GCC 12 -O3 misfires -Wrestrict on that (bug 105329).
+      h += '+';
+      h += std::to_string(d.addresses.size() - 4);
+      h += " more";
+    }
     h += "</td><td>" + commas(d.flows_originated) + " flows out, " + commas(d.flows_served) +
          " in<br><span class=\"muted\">" + bytes_text(d.bytes_sent) + " sent</span></td>";
     h += "<td><ul class=\"ev\">";

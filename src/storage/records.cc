@@ -144,7 +144,7 @@ void observation_json(const dissect::Observation& o, std::string& out) {
   w.begin_object();
   w.field("timestamp", format_rfc3339(c.ts));
   w.field("event_type", type);
-  if (!c.flow_uid.empty()) w.field("flow_uid", c.flow_uid);
+  if (c.flow_uid != 0) w.field("flow_uid", flow::uid_text(c.flow_uid));
   w.field("src_ip", c.src_ip.to_string()).field("src_port", static_cast<unsigned>(c.src_port));
   w.field("dest_ip", c.dst_ip.to_string()).field("dest_port", static_cast<unsigned>(c.dst_port));
   w.field("proto", proto_name(c.proto));

@@ -154,10 +154,10 @@ void SqliteStore::add_observation(const dissect::Observation& o, std::string_vie
   sqlite3_stmt* s = obs_stmt_;
   sqlite3_bind_double(s, 1, secs(o.ctx.ts));
   bind_text(s, 2, dissect::observation_type(o));
-  if (o.ctx.flow_uid.empty())
+  if (o.ctx.flow_uid == 0)
     sqlite3_bind_null(s, 3);
   else
-    bind_text(s, 3, o.ctx.flow_uid);
+    bind_text(s, 3, flow::uid_text(o.ctx.flow_uid));
   bind_text(s, 4, o.ctx.src_ip.to_string());
   bind_text(s, 5, o.ctx.dst_ip.to_string());
   if (o.ctx.has_src_mac)
