@@ -72,6 +72,7 @@ struct Device {
   BoundedSet mdns_names{16}, mdns_services{32};
   std::string ssdp_server;
   BoundedSet ssdp_types{16};
+  BoundedSet ssdp_usns{8};  // unique service names: "uuid:...::urn:...", stable per device
   std::string upnp_device_type, upnp_friendly_name, upnp_manufacturer, upnp_model_name,
       upnp_model_number;
   BoundedSet upnp_services{16};

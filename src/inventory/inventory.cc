@@ -222,6 +222,7 @@ void DeviceInventory::on_observation(const dissect::Observation& obs) {
           if (!d) return;
           if (!body.server.empty()) d->ssdp_server = body.server;
           if (!body.nt_or_st.empty()) d->ssdp_types.insert(body.nt_or_st);
+          if (!body.usn.empty()) d->ssdp_usns.insert(body.usn);
         } else if constexpr (std::is_same_v<T, dissect::UpnpDescriptionObservation>) {
           Device* d = sender(ctx);
           if (!d) return;

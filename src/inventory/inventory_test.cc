@@ -117,6 +117,34 @@ TEST_F(Fixture, DhcpHostnameAndMdnsServicesClassifyWithEvidence) {
   EXPECT_EQ(d->addresses[0].source, "dhcp");
 }
 
+TEST_F(Fixture, SsdpAnnouncementsNameTheDeviceButSearchesDoNot) {
+  dissect::Observation o;
+  o.ctx.ts = 9;
+  o.ctx.has_src_mac = true;
+  o.ctx.src_mac = router;
+  o.ctx.src_ip = *IpAddr::parse("192.168.1.1");
+  protocols::SsdpMessage notify;
+  notify.kind = protocols::SsdpKind::kNotify;
+  notify.nt_or_st = "urn:schemas-upnp-org:device:InternetGatewayDevice:1";
+  notify.usn = "uuid:1234::urn:schemas-upnp-org:device:InternetGatewayDevice:1";
+  notify.server = "OpenWRT/21 UPnP/1.1 MiniUPnPd/2.3";
+  o.body = notify;
+  inv.on_observation(o);
+  protocols::SsdpMessage search;
+  search.kind = protocols::SsdpKind::kSearch;
+  search.nt_or_st = "urn:dial-multiscreen-org:service:dial:1";  // what a phone looks for
+  o.ctx.src_mac = cam;
+  o.ctx.src_ip = *IpAddr::parse("192.168.1.20");
+  o.body = search;
+  inv.on_observation(o);
+  inv.classify_all();
+  const Device* r = inv.find(router);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->type, DeviceType::kRouter);
+  EXPECT_EQ(r->ssdp_usns.items().size(), 1u);
+  EXPECT_EQ(inv.find(cam), nullptr);  // a search says nothing about the searcher
+}
+
 TEST_F(Fixture, ShortPatternsMustStartAWord) {
   Device d;
   d.hostname = "sketchpc-hpcam";  // "cam" ends a word here: no camera claim from "hpcam"

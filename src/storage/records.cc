@@ -291,6 +291,7 @@ void device_json(const inventory::Device& d, std::string& out) {
   if (!d.ssdp_server.empty() || !d.ssdp_types.empty()) {
     w.key("ssdp").begin_object().field("server", d.ssdp_server);
     set_array(w, "types", d.ssdp_types);
+    set_array(w, "usns", d.ssdp_usns);
     w.end_object();
   }
   if (!d.upnp_device_type.empty() || !d.upnp_model_name.empty()) {
