@@ -9,31 +9,6 @@
 
 namespace warden::app {
 
-std::string with_commas(std::uint64_t v) {
-  // Built forwards rather than with insert(): GCC 12 at -O3 warns (-Wrestrict) on the latter.
-  const std::string digits = std::to_string(v);
-  std::string out;
-  out.reserve(digits.size() + digits.size() / 3);
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
-
-std::string human_bytes(std::uint64_t b) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
-
 ProgressBar::ProgressBar(bool enabled, std::uint64_t total_bytes)
     : enabled_(enabled),
       total_(total_bytes),
@@ -134,16 +109,13 @@ void print_summary(std::FILE* out, const char* command, const pipeline::Pipeline
         with_commas(apps[i].first).c_str(), i + 1 < apps.size() && i < 9 ? "," : "");
   }
   std::fprintf(out, "\n");
-  static constexpr const char* kObs[] = {
-      "dhcp",         "dns",           "ssdp",      "upnp",
-      "http_request", "http_response", "tls_hello", "tls_server_hello",
-      "mqtt"};
   std::fprintf(out, "Observations:");
   bool any = false;
-  for (std::size_t i = 0; i < std::size(kObs); ++i) {
+  for (std::size_t i = 0; i < dissect::kObservationKinds; ++i) {
     auto n = p.dissector().stats().observations[i];
     if (n) {
-      std::fprintf(out, " %s %s", kObs[i], with_commas(n).c_str());
+      std::fprintf(out, " %s %s", std::string(dissect::observation_kind_name(i)).c_str(),
+                   with_commas(n).c_str());
       any = true;
     }
   }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/text.h"
 #include "pipeline/pipeline.h"
 
 namespace warden::app {
@@ -25,9 +26,6 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_, last_draw_;
   bool drawn_ = false;
 };
-
-std::string human_bytes(std::uint64_t b);
-std::string with_commas(std::uint64_t v);
 
 // Prints the summary screen to `out`.
 void print_summary(std::FILE* out, const char* command, const pipeline::Pipeline& p,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "core/text.h"
 #include "protocols/http.h"
 
 namespace warden::dissect {
@@ -37,13 +38,6 @@ bool starts_with(Bytes b, std::string_view prefix) {
   return b.size() >= prefix.size() && as_string_view(b.first(prefix.size())) == prefix;
 }
 
-bool icontains(std::string_view hay, std::string_view needle) {
-  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         }) != hay.end();
-}
-
 // A TLS record whose declared length runs past the bytes we have: wait for more.
 bool tls_needs_more(Bytes b) {
   if (b.size() < 5) return true;
@@ -59,7 +53,7 @@ std::string str(std::optional<std::string_view> v) { return v ? std::string(*v) 
 
 }  // namespace
 
-std::string_view observation_type(const Observation& o) {
+std::string_view observation_kind_name(std::size_t index) {
   static constexpr std::string_view kNames[] = {"dhcp",
                                                 "dns",
                                                 "ssdp",
@@ -69,11 +63,16 @@ std::string_view observation_type(const Observation& o) {
                                                 "tls_client_hello",
                                                 "tls_server_hello",
                                                 "mqtt_connect"};
+  static_assert(std::size(kNames) == kObservationKinds, "one name per ObservationBody type");
+  return index < kObservationKinds ? kNames[index] : "unknown";
+}
+
+std::string_view observation_type(const Observation& o) {
   if (const auto* dns = std::get_if<DnsObservation>(&o.body)) {
     if (dns->flavor == DnsFlavor::kMdns) return "mdns";
     if (dns->flavor == DnsFlavor::kLlmnr) return "llmnr";
   }
-  return kNames[o.body.index()];
+  return observation_kind_name(o.body.index());
 }
 
 AppProto app_from_port(std::uint8_t ip_proto, std::uint16_t port) {

@@ -18,7 +18,7 @@
 namespace warden::dissect {
 
 struct DissectorStats {
-  std::array<std::uint64_t, 10> observations{};  // by ObservationBody index
+  std::array<std::uint64_t, kObservationKinds> observations{};  // by ObservationBody index
   std::uint64_t reassembled_bytes = 0;
 };
 

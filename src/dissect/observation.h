@@ -68,8 +68,12 @@ struct Observation {
   ObservationBody body;
 };
 
+inline constexpr std::size_t kObservationKinds = std::variant_size_v<ObservationBody>;
+
 // Stable type names used in observations.jsonl and the database.
 std::string_view observation_type(const Observation& o);
+// The name of each ObservationBody alternative, by index (DNS as "dns").
+std::string_view observation_kind_name(std::size_t body_index);
 
 class ObservationSink {
  public:

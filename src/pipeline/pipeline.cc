@@ -113,19 +113,10 @@ std::string Pipeline::summary_json(double wall_seconds, std::uint64_t peak_rss_k
         .end_object();
   }
   w.end_object();
-  static constexpr std::string_view kObsNames[] = {"dhcp",
-                                                   "dns",
-                                                   "ssdp",
-                                                   "upnp_description",
-                                                   "http_request",
-                                                   "http_response",
-                                                   "tls_client_hello",
-                                                   "tls_server_hello",
-                                                   "mqtt_connect"};
   w.key("observations").begin_object();
-  for (std::size_t i = 0; i < std::size(kObsNames); ++i) {
+  for (std::size_t i = 0; i < dissect::kObservationKinds; ++i) {
     if (dissector_.stats().observations[i] > 0)
-      w.field(kObsNames[i], dissector_.stats().observations[i]);
+      w.field(dissect::observation_kind_name(i), dissector_.stats().observations[i]);
   }
   w.end_object();
   std::size_t typed = 0;

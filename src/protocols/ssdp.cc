@@ -3,20 +3,13 @@
 #include <array>
 #include <limits>
 
+#include "core/text.h"
 #include "protocols/http.h"
 
 namespace warden::protocols {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+char lower(char c) { return ascii_lower(c); }
 
 bool starts_with(std::string_view s, std::size_t pos, std::string_view prefix) {
   return s.substr(pos, prefix.size()) == prefix;

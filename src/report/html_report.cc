@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/json.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "inventory/device.h"
 
@@ -29,27 +30,6 @@ std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
-}
-
-std::string commas(std::uint64_t v) {
-  const std::string d = std::to_string(v);
-  std::string out;
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    if (i > 0 && (d.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(d[i]);
-  }
-  return out;
-}
-
-std::string bytes_text(std::uint64_t b) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  return fmt(u == 0 ? "%.0f" : "%.1f", v) + " " + units[u];
 }
 
 const char* kStyle = R"css(
@@ -119,7 +99,7 @@ void services_chart(std::string& h, const pipeline::PipelineStats& st) {
     h += "<rect x=\"" + std::to_string(label) + "\" y=\"" + std::to_string(y + 3) + "\" width=\"" +
          fmt("%.1f", w) + "\" height=\"15\" rx=\"3\" fill=\"#1f77b4\"></rect>";
     h += "<text x=\"" + fmt("%.1f", label + w + 6) + "\" y=\"" + std::to_string(y + 14) +
-         "\" fill=\"#3e4c59\">" + commas(n) + " flows, " + bytes_text(st.bytes_by_app[app]) +
+         "\" fill=\"#3e4c59\">" + with_commas(n) + " flows, " + human_bytes(st.bytes_by_app[app]) +
          "</text>";
     y += row;
   }
@@ -206,11 +186,11 @@ std::string render_html(const pipeline::Pipeline& p, const ReportMeta& meta) {
   h += "<div class=\"tiles\">";
   tile(std::to_string(devices.size()), "devices");
   tile(std::to_string(typed), "identified");
-  tile(commas(p.flows().stats().created), "flows");
-  tile(commas(st.packets), "packets");
-  tile(bytes_text(st.bytes), "captured");
-  tile(commas(observations), "observations");
-  tile(commas(p.anomalies().total()), "anomalies");
+  tile(with_commas(p.flows().stats().created), "flows");
+  tile(with_commas(st.packets), "packets");
+  tile(human_bytes(st.bytes), "captured");
+  tile(with_commas(observations), "observations");
+  tile(with_commas(p.anomalies().total()), "anomalies");
   h += "</div>";
 
   h += "<section><h2>Devices by type</h2>";
@@ -244,8 +224,9 @@ std::string render_html(const pipeline::Pipeline& p, const ReportMeta& meta) {
       h += std::to_string(d.addresses.size() - 4);
       h += " more";
     }
-    h += "</td><td>" + commas(d.flows_originated) + " flows out, " + commas(d.flows_served) +
-         " in<br><span class=\"muted\">" + bytes_text(d.bytes_sent) + " sent</span></td>";
+    h += "</td><td>" + with_commas(d.flows_originated) + " flows out, " +
+         with_commas(d.flows_served) + " in<br><span class=\"muted\">" + human_bytes(d.bytes_sent) +
+         " sent</span></td>";
     h += "<td><ul class=\"ev\">";
     for (std::size_t i = 0; i < d.evidence.size() && i < 4; ++i) {
       const auto& e = d.evidence[i];
@@ -267,7 +248,7 @@ std::string render_html(const pipeline::Pipeline& p, const ReportMeta& meta) {
       const auto a = static_cast<Anomaly>(i);
       if (p.anomalies().get(a) == 0) continue;
       h += "<tr><td class=\"mono\">" + std::string(anomaly_name(a)) + "</td><td>" +
-           commas(p.anomalies().get(a)) + "</td></tr>";
+           with_commas(p.anomalies().get(a)) + "</td></tr>";
     }
     h += "</table></section>";
   }
