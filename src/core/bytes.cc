@@ -32,4 +32,32 @@ std::string to_hex(Bytes b) {
   return out;
 }
 
+std::optional<std::vector<std::byte>> from_hex(std::string_view hex) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::vector<std::byte> out;
+  out.reserve(hex.size() / 2);
+  int high = -1;
+  for (char c : hex) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      if (high >= 0) return std::nullopt;  // a byte split by white space
+      continue;
+    }
+    const int v = nibble(c);
+    if (v < 0) return std::nullopt;
+    if (high < 0) {
+      high = v;
+    } else {
+      out.push_back(static_cast<std::byte>(high * 16 + v));
+      high = -1;
+    }
+  }
+  if (high >= 0) return std::nullopt;
+  return out;
+}
+
 }  // namespace warden

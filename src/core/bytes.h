@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace warden {
 
@@ -113,5 +114,8 @@ class ByteReader {
 std::string printable(std::string_view s, std::size_t max_len = 256);
 
 std::string to_hex(Bytes b);
+// Decodes hex text (either case; spaces and newlines between byte pairs ignored), as test
+// vectors and indicator lists are written. std::nullopt on any other character or an odd digit.
+std::optional<std::vector<std::byte>> from_hex(std::string_view hex);
 
 }  // namespace warden

@@ -25,6 +25,16 @@ TEST(ByteReader, ReadsBigAndLittleEndianAndStopsAtEnd) {
   EXPECT_TRUE(r.bytes(0).has_value());
 }
 
+TEST(Hex, DecodesAndRejects) {
+  auto v = from_hex("00ff 1A\n2b");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(to_hex(*v), "00ff1a2b");
+  EXPECT_FALSE(from_hex("abc"));  // odd digit count
+  EXPECT_FALSE(from_hex("zz"));   // not hex
+  EXPECT_FALSE(from_hex("a b"));  // a byte split by a space
+  EXPECT_TRUE(from_hex("")->empty());
+}
+
 TEST(ByteReader, SeekIsBounded) {
   const std::byte data[4] = {};
   ByteReader r(data);
