@@ -476,7 +476,9 @@ int cmd_monitor(int argc, char** argv) {
         geteuid() == 0 ? "root" : user.c_str());
   }
   const auto start = std::chrono::steady_clock::now();
-  auto last_devices = start;
+  auto last_devices = start, last_status = start;
+  // A live status line, once a second, for a person watching a terminal.
+  const bool status_line = !o.quiet && o.progress && isatty(STDERR_FILENO);
   int status = kExitOk;
   while (!g_stop.load()) {
     auto n = (*source)->dispatch(
@@ -496,10 +498,20 @@ int cmd_monitor(int argc, char** argv) {
       pipe.publish_devices();
       last_devices = now;
     }
+    if (status_line && now - last_status >= std::chrono::seconds(1)) {
+      last_status = now;
+      const auto cs = (*source)->stats();
+      std::fprintf(stderr, "\r%s packets  %s flows (%s active)  %zu devices  %s dropped   ",
+                   with_commas(pipe.stats().packets).c_str(),
+                   with_commas(pipe.flows().stats().created).c_str(),
+                   with_commas(pipe.flows().size()).c_str(), pipe.inventory().devices().size(),
+                   with_commas(cs.dropped + cs.if_dropped).c_str());
+    }
     if (duration_s && now - start >= std::chrono::seconds(duration_s)) break;
     if (max_packets && pipe.stats().packets >= max_packets) break;
   }
   g_source = nullptr;
+  if (status_line) std::fprintf(stderr, "\n");
   pipe.finish();
   storage_channel.drain();
   const double wall =
