@@ -14,7 +14,7 @@ packages=(
   sqlite3 iproute2 iputils-ping procps python3  # integration tests: netns, ping, db checks
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(libndpi-bin tshark tcpdump time util-linux)
+  packages+=(libndpi-bin tshark tcpdump time util-linux bc)
 fi
 
 missing=()
