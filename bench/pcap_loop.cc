@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
     }
     files.push_back(std::move(*m));
   }
-  auto w = capture::PcapWriter::open(argv[1], capture::kLinkEthernet);
+  auto w = capture::PcapWriter::open(argv[1], kLinkEthernet);
   if (!w) {
     std::fprintf(stderr, "pcap_loop: %s\n", w.error().c_str());
     return 1;
@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
       if (!p) continue;
       Timestamp first = -1;
       while (auto fr = p->next()) {
-        if (fr->link_type != capture::kLinkEthernet) continue;
+        if (fr->link_type != kLinkEthernet) continue;
         if (first < 0) first = fr->ts;
         // Each capture's own time base is replaced: packets keep their spacing, files follow
         // each other with one second between them.

@@ -7,9 +7,9 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace warden;
   if (size < 1) return 0;
-  static constexpr std::uint32_t kLinks[] = {
-      decode::kLinkEthernet, decode::kLinkRaw,  decode::kLinkLinuxSll, decode::kLinkLinuxSll2,
-      decode::kLinkNull,     decode::kLinkLoop, decode::kLinkIpv4,     decode::kLinkIpv6};
+  static constexpr std::uint32_t kLinks[] = {kLinkEthernet,  kLinkRaw,  kLinkLinuxSll,
+                                             kLinkLinuxSll2, kLinkNull, kLinkLoop,
+                                             kLinkIpv4,      kLinkIpv6};
   const std::uint32_t link = kLinks[data[0] % 8];
   Bytes frame(reinterpret_cast<const std::byte*>(data + 1), size - 1);
   decode::DecodedPacket pkt;

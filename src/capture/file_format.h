@@ -20,17 +20,7 @@
 namespace warden::capture {
 
 // LINKTYPE_* values (tcpdump.org/linktypes.html): what the first byte of a frame is.
-using ::warden::kLinkEthernet;
-using ::warden::kLinkIeee80211;
-using ::warden::kLinkIeee802154;
-using ::warden::kLinkIpv4;
-using ::warden::kLinkIpv6;
-using ::warden::kLinkLinuxSll;
-using ::warden::kLinkLinuxSll2;
-using ::warden::kLinkLoop;
-using ::warden::kLinkNull;
-using ::warden::kLinkRadiotap;
-using ::warden::kLinkRaw;
+// Link types (kLinkEthernet, ...) are warden::kLink* from core/link_type.h.
 
 // Short lowercase name ("ethernet", "linux-sll"); "unknown" for anything else.
 std::string_view link_type_name(std::uint32_t link_type);

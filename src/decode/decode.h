@@ -16,15 +16,7 @@
 
 namespace warden::decode {
 
-// Link types (kLinkEthernet, ...) come from core/link_type.h, shared with capture.
-using ::warden::kLinkEthernet;
-using ::warden::kLinkIpv4;
-using ::warden::kLinkIpv6;
-using ::warden::kLinkLinuxSll;
-using ::warden::kLinkLinuxSll2;
-using ::warden::kLinkLoop;
-using ::warden::kLinkNull;
-using ::warden::kLinkRaw;
+// Link types (kLinkEthernet, ...) are warden::kLink* from core/link_type.h, shared with capture.
 
 inline constexpr std::uint8_t kProtoIcmp = 1;
 inline constexpr std::uint8_t kProtoIgmp = 2;

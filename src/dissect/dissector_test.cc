@@ -59,7 +59,7 @@ struct Conn {
     frames.push_back(b.payload(data).build());
     seq[d] += static_cast<std::uint32_t>(data.size()) + ((flags & decode::kTcpSyn) ? 1 : 0);
     decode::DecodedPacket p;
-    decode::decode(frames.back(), decode::kLinkEthernet, ts += 1000, 0, p, anomalies);
+    decode::decode(frames.back(), kLinkEthernet, ts += 1000, 0, p, anomalies);
     auto u = table.process(p);
     ASSERT_NE(u.flow, nullptr);
     dissector.on_packet(*u.flow, u.dir, p);
@@ -198,7 +198,7 @@ TEST(Dissector, DnsQueryAndAnswerBecomeOneTransactionAndUnansweredQueriesAreKept
       b.ethernet(kRouter, kPhone).ipv4(kServer, kClient, decode::kProtoUdp).udp(53, 40000);
     frames.push_back(b.payload(dns_message(id, !query, name)).build());
     decode::DecodedPacket p;
-    decode::decode(frames.back(), decode::kLinkEthernet, ts, 0, p, an);
+    decode::decode(frames.back(), kLinkEthernet, ts, 0, p, an);
     auto u = table.process(p);
     d.on_packet(*u.flow, u.dir, p);
   };
@@ -230,7 +230,7 @@ TEST(Dissector, DnsQueryAndAnswerBecomeOneTransactionAndUnansweredQueriesAreKept
                        .payload(dns_message(9, false, "nobody"))
                        .build());
   decode::DecodedPacket p;
-  decode::decode(frames.back(), decode::kLinkEthernet, kNsPerSec, 0, p, an);
+  decode::decode(frames.back(), kLinkEthernet, kNsPerSec, 0, p, an);
   auto u = table2.process(p);
   d2.on_packet(*u.flow, u.dir, p);
   EXPECT_TRUE(sink2.obs.empty());

@@ -49,7 +49,7 @@ decode::DecodedPacket tcp_pkt(bool from_lan, std::uint8_t flags, Timestamp ts,
   keep.push_back(frame);
   decode::DecodedPacket p;
   AnomalyCounters c;
-  decode::decode(keep.back(), decode::kLinkEthernet, ts, 0, p, c);
+  decode::decode(keep.back(), kLinkEthernet, ts, 0, p, c);
   return p;
 }
 
@@ -159,7 +159,7 @@ TEST(FlowTable, FloodOfOnePacketFlowsStaysUnderTheCap) {
                    .build();
   decode::DecodedPacket p;
   AnomalyCounters c;
-  ASSERT_TRUE(decode::decode(frame, decode::kLinkEthernet, 0, 0, p, c));
+  ASSERT_TRUE(decode::decode(frame, kLinkEthernet, 0, 0, p, c));
   constexpr int kPackets = 2'000'000;
   std::size_t memory_when_full = 0;
   for (int i = 0; i < kPackets; ++i) {
@@ -196,7 +196,7 @@ TEST(FlowTable, IndexStaysConsistentUnderChurn) {
                    .build();
   decode::DecodedPacket p;
   AnomalyCounters c;
-  ASSERT_TRUE(decode::decode(frame, decode::kLinkEthernet, 0, 0, p, c));
+  ASSERT_TRUE(decode::decode(frame, kLinkEthernet, 0, 0, p, c));
   for (int round = 0; round < 50; ++round) {
     for (int i = 0; i < 900; ++i) {
       p.src_port = static_cast<std::uint16_t>(i + round * 7);

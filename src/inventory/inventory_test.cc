@@ -47,7 +47,7 @@ struct Fixture : ::testing::Test {
                          .build());
     decode::DecodedPacket p;
     AnomalyCounters c;
-    decode::decode(frames.back(), decode::kLinkEthernet, ts, 0, p, c);
+    decode::decode(frames.back(), kLinkEthernet, ts, 0, p, c);
     return p;
   }
 };

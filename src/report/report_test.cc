@@ -42,7 +42,7 @@ TEST(HtmlReport, HostileHostnameIsEscapedAndDevicesAreListed) {
           .udp(68, 67)
           .payload(dhcp)
           .build();
-  p.process(frame, decode::kLinkEthernet, 1'700'000'000LL * kNsPerSec,
+  p.process(frame, kLinkEthernet, 1'700'000'000LL * kNsPerSec,
             static_cast<std::uint32_t>(frame.size()));
   p.finish();
   const std::string html = render_html(p, ReportMeta{"analyze", {"x.pcap"}, "now", 0.1});

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   }
   const long long n = std::atoll(argv[2]);
   std::mt19937_64 rng(argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1);
-  auto w = capture::PcapWriter::open(argv[1], decode::kLinkEthernet);
+  auto w = capture::PcapWriter::open(argv[1], kLinkEthernet);
   if (!w) {
     std::fprintf(stderr, "gen_flood: %s\n", w.error().c_str());
     return 1;
