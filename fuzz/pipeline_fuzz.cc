@@ -22,6 +22,12 @@ struct RenderSink : warden::storage::RecordSink {
     out.clear();
     warden::storage::observation_json(o, out);
   }
+  void on_alerts(const std::vector<warden::detect::Alert>& as) override {
+    for (const auto& a : as) {
+      out.clear();
+      warden::storage::alert_json(a, out);
+    }
+  }
   void on_devices(const std::vector<std::unique_ptr<warden::inventory::Device>>& ds) override {
     for (const auto& d : ds) {
       out.clear();

@@ -90,6 +90,18 @@ void print_summary(std::FILE* out, const char* command, const pipeline::Pipeline
     }
   }
 
+  const auto& alerts = p.detectors().alerts().alerts();
+  std::fprintf(out, "\nAlerts: %zu\n", alerts.size());
+  for (std::size_t i = 0; i < alerts.size() && i < 10; ++i) {
+    const auto& a = alerts[i];
+    std::fprintf(out, "  [%-6s] %-16s %-15s x%-6s %s\n",
+                 std::string(detect::severity_name(a.severity)).c_str(), a.detector.c_str(),
+                 a.src_ip.to_string().c_str(), with_commas(a.count).c_str(), a.explanation.c_str());
+  }
+  if (alerts.size() > 10) {
+    std::fprintf(out, "  ... and %zu more in alerts.jsonl\n", alerts.size() - 10);
+  }
+
   std::fprintf(out,
                "\nFlows: %s (TCP %s, UDP %s, other %s); peak %s in table (cap %s), %s evicted\n",
                with_commas(fs.created).c_str(), with_commas(st.flows_tcp).c_str(),
@@ -131,10 +143,11 @@ void print_summary(std::FILE* out, const char* command, const pipeline::Pipeline
     }
     std::fprintf(out, "\n");
   }
-  std::fprintf(out,
-               "\nOutput: %s/ (report.html, flows.jsonl, observations.jsonl, devices.jsonl, "
-               "summary.json%s)\n",
-               output_dir.c_str(), sqlite ? ", warden.db" : "");
+  std::fprintf(
+      out,
+      "\nOutput: %s/ (report.html, alerts.jsonl, flows.jsonl, observations.jsonl, devices.jsonl, "
+      "summary.json%s)\n",
+      output_dir.c_str(), sqlite ? ", warden.db" : "");
 }
 
 }  // namespace warden::app

@@ -81,6 +81,7 @@ enum OptionId {
   kOptMaxFlows,
   kOptOuiDir,
   kOptNoProgress,
+  kOptNoDetect,
   kOptTcpTimeout,
   kOptUdpTimeout,
   kOptUser,
@@ -107,6 +108,9 @@ bool common_option(int c, const char* arg, CommonOptions& o, const char* cmd) {
       return true;
     case kOptNoProgress:
       o.progress = false;
+      return true;
+    case kOptNoDetect:
+      o.pipeline.detect.enabled = false;
       return true;
     case kOptOuiDir:
       o.oui_dir = arg;
@@ -144,6 +148,7 @@ constexpr const char* kCommonHelp =
     "      --tcp-timeout S   idle timeout of established TCP flows (default 300)\n"
     "      --udp-timeout S   idle timeout of UDP/ICMP flows (default 60)\n"
     "      --oui-dir DIR     IEEE registry CSVs (default /usr/share/ieee-data, Debian ieee-data)\n"
+    "      --no-detect       run no threat detectors (alerts.jsonl stays empty)\n"
     "  -q, --quiet           no progress bar and no summary screen\n"
     "      --no-progress     no progress bar\n"
     "  -h, --help            this help\n";
@@ -155,6 +160,7 @@ const option kCommonLong[] = {
     {"max-flows", required_argument, nullptr, kOptMaxFlows},
     {"oui-dir", required_argument, nullptr, kOptOuiDir},
     {"no-progress", no_argument, nullptr, kOptNoProgress},
+    {"no-detect", no_argument, nullptr, kOptNoDetect},
     {"tcp-timeout", required_argument, nullptr, kOptTcpTimeout},
     {"udp-timeout", required_argument, nullptr, kOptUdpTimeout},
     {"help", no_argument, nullptr, 'h'},

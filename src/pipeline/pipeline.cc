@@ -10,7 +10,8 @@ Pipeline::Pipeline(const PipelineConfig& config, const inventory::OuiDatabase* o
     : sink_(sink),
       flows_(config.flows, *this, anomalies_),
       dissector_(*this, anomalies_),
-      inventory_(config.inventory, oui) {}
+      inventory_(config.inventory, oui),
+      detectors_(config.detect, inventory_) {}
 
 void Pipeline::process(Bytes frame, std::uint32_t link_type, Timestamp ts,
                        std::uint32_t wire_length) {
@@ -27,6 +28,7 @@ void Pipeline::process(Bytes frame, std::uint32_t link_type, Timestamp ts,
     if (pkt_.network == decode::Network::kArp) {
       ++stats_.arp;
       inventory_.on_arp(pkt_);
+      detectors_.on_arp(pkt_);
     }
     return;
   }
@@ -35,6 +37,7 @@ void Pipeline::process(Bytes frame, std::uint32_t link_type, Timestamp ts,
       (pkt_.ip_proto == decode::kProtoTcp || pkt_.ip_proto == decode::kProtoUdp)) {
     return;
   }
+  detectors_.on_tick(pkt_.ts);
   auto u = flows_.process(pkt_);
   if (!u.flow) return;
   if (u.created) inventory_.on_flow_start(*u.flow, pkt_);
@@ -46,6 +49,7 @@ void Pipeline::process(Bytes frame, std::uint32_t link_type, Timestamp ts,
 void Pipeline::on_flow_end(flow::Flow& f, flow::EndReason reason) {
   dissector_.on_flow_end(f);
   inventory_.on_flow_end(f);
+  detectors_.on_flow_end(f);
   const auto app = static_cast<std::size_t>(f.app);
   ++stats_.flows_by_app[app];
   stats_.bytes_by_app[app] += f.dir[0].ip_bytes + f.dir[1].ip_bytes;
@@ -60,16 +64,19 @@ void Pipeline::on_flow_end(flow::Flow& f, flow::EndReason reason) {
 
 void Pipeline::on_observation(const dissect::Observation& obs) {
   inventory_.on_observation(obs);
+  detectors_.on_observation(obs);
   sink_.on_observation(obs);
 }
 
 void Pipeline::publish_devices() {
   inventory_.classify_all();
   sink_.on_devices(inventory_.devices());
+  sink_.on_alerts(detectors_.alerts().alerts());
 }
 
 void Pipeline::finish() {
   flows_.flush();
+  detectors_.finish();
   publish_devices();
 }
 
@@ -126,6 +133,19 @@ std::string Pipeline::summary_json(double wall_seconds, std::uint64_t peak_rss_k
       .field("total", static_cast<std::uint64_t>(inventory_.devices().size()))
       .field("typed", static_cast<std::uint64_t>(typed))
       .field("dropped_at_cap", inventory_.devices_dropped())
+      .end_object();
+  std::array<std::uint64_t, 5> by_severity{};
+  for (const auto& a : detectors_.alerts().alerts())
+    ++by_severity[static_cast<std::size_t>(a.severity)];
+  w.key("alerts")
+      .begin_object()
+      .field("total", static_cast<std::uint64_t>(detectors_.alerts().alerts().size()))
+      .field("high", by_severity[1])
+      .field("medium", by_severity[2])
+      .field("low", by_severity[3])
+      .field("info", by_severity[4])
+      .field("dropped_at_cap", detectors_.alerts().dropped())
+      .field("detectors", static_cast<std::uint64_t>(detectors_.size()))
       .end_object();
   w.key("anomalies").begin_object();
   for (std::size_t i = 0; i < kAnomalyCount; ++i) {

@@ -1,5 +1,6 @@
 // Pipeline: one worker's data path, run to completion per packet:
-//   frame -> decode -> flow table -> dissector -> (observations) -> inventory + record sink
+//   frame -> decode -> flow table -> dissector -> (observations) -> inventory, detectors,
+//   record sink
 // It owns every stage and their counters; nothing in it is global, and nothing in it is shared
 // with another thread. Sources (files, live capture) call process() per frame; the caller
 // decides when to heartbeat (live idle expiry), publish devices and finish.
@@ -11,6 +12,7 @@
 
 #include "core/anomaly.h"
 #include "decode/decode.h"
+#include "detect/detector.h"
 #include "dissect/dissector.h"
 #include "flow/flow_table.h"
 #include "inventory/inventory.h"
@@ -21,6 +23,7 @@ namespace warden::pipeline {
 struct PipelineConfig {
   flow::FlowTableConfig flows;
   inventory::InventoryConfig inventory;
+  detect::DetectConfig detect;
 };
 
 struct PipelineStats {
@@ -56,6 +59,7 @@ class Pipeline final : private flow::FlowSink, private dissect::ObservationSink 
   const flow::FlowTable& flows() const { return flows_; }
   const dissect::Dissector& dissector() const { return dissector_; }
   const inventory::DeviceInventory& inventory() const { return inventory_; }
+  const detect::DetectorChain& detectors() const { return detectors_; }
 
   // summary.json: every counter of the run, for tools and the golden tests.
   std::string summary_json(double wall_seconds, std::uint64_t peak_rss_kb) const;
@@ -69,6 +73,7 @@ class Pipeline final : private flow::FlowSink, private dissect::ObservationSink 
   flow::FlowTable flows_;
   dissect::Dissector dissector_;
   inventory::DeviceInventory inventory_;
+  detect::DetectorChain detectors_;  // after inventory_: it reads the inventory
   decode::DecodedPacket pkt_;
   PipelineStats stats_;
 };

@@ -51,6 +51,8 @@ void AsyncSink::on_devices(const std::vector<std::unique_ptr<inventory::Device>>
   push(std::move(item));
 }
 
+void AsyncSink::on_alerts(const std::vector<detect::Alert>& alerts) { push(AlertsItem{alerts}); }
+
 void AsyncSink::push(Item item) {
   batch_.push_back(std::move(item));
   if (batch_.size() >= batch_size_) send_batch();
@@ -92,6 +94,8 @@ void AsyncSink::run() {
               target_.on_flow(v.flow, v.reason);
             else if constexpr (std::is_same_v<T, dissect::Observation>)
               target_.on_observation(v);
+            else if constexpr (std::is_same_v<T, AlertsItem>)
+              target_.on_alerts(v.alerts);
             else
               target_.on_devices(v.devices);
           },

@@ -31,6 +31,7 @@ class AsyncSink : public RecordSink {
   void on_flow(const flow::Flow& f, flow::EndReason reason) override;
   void on_observation(const dissect::Observation& o) override;
   void on_devices(const std::vector<std::unique_ptr<inventory::Device>>& devices) override;
+  void on_alerts(const std::vector<detect::Alert>& alerts) override;
 
   // Sends what is buffered and waits until the storage thread has written everything.
   void drain();
@@ -43,7 +44,10 @@ class AsyncSink : public RecordSink {
   struct DevicesItem {
     std::vector<std::unique_ptr<inventory::Device>> devices;
   };
-  using Item = std::variant<FlowItem, dissect::Observation, DevicesItem>;
+  struct AlertsItem {
+    std::vector<detect::Alert> alerts;
+  };
+  using Item = std::variant<FlowItem, dissect::Observation, DevicesItem, AlertsItem>;
   // A deque, not a vector: items are move-only and never relocated as a batch grows.
   using Batch = std::deque<Item>;
 

@@ -71,10 +71,8 @@ void OutputWriter::on_observation(const dissect::Observation& o) {
   ++observations_;
 }
 
-void OutputWriter::on_devices(const std::vector<std::unique_ptr<inventory::Device>>& devices) {
-  std::vector<std::string> json(devices.size());
-  for (std::size_t i = 0; i < devices.size(); ++i) device_json(*devices[i], json[i]);
-  const std::string path = options_.dir + "/devices.jsonl";
+void OutputWriter::replace_file(const std::string& name, const std::vector<std::string>& lines) {
+  const std::string path = options_.dir + "/" + name;
   const std::string tmp = path + ".tmp";
   std::string err;
   std::FILE* f = open_file(tmp, err);
@@ -82,13 +80,26 @@ void OutputWriter::on_devices(const std::vector<std::unique_ptr<inventory::Devic
     if (error_.empty()) error_ = err;
     return;
   }
-  for (const auto& line : json) write_line(f, path, line);
+  for (const auto& line : lines) write_line(f, path, line);
   if (std::fclose(f) != 0 && error_.empty())
     error_ = "cannot write " + tmp + ": " + std::strerror(errno);
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec && error_.empty()) error_ = "cannot rename " + tmp + ": " + ec.message();
+}
+
+void OutputWriter::on_devices(const std::vector<std::unique_ptr<inventory::Device>>& devices) {
+  std::vector<std::string> json(devices.size());
+  for (std::size_t i = 0; i < devices.size(); ++i) device_json(*devices[i], json[i]);
+  replace_file("devices.jsonl", json);
   if (db_) db_->replace_devices(devices, json);
+}
+
+void OutputWriter::on_alerts(const std::vector<detect::Alert>& alerts) {
+  std::vector<std::string> json(alerts.size());
+  for (std::size_t i = 0; i < alerts.size(); ++i) alert_json(alerts[i], json[i]);
+  replace_file("alerts.jsonl", json);
+  if (db_) db_->replace_alerts(alerts, json);
 }
 
 void OutputWriter::write_summary(std::string_view started, std::string_view command,

@@ -1,6 +1,6 @@
 // OutputWriter: the RecordSink behind `warden analyze` and `warden monitor`. It writes the
 // JSON Lines files and the SQLite database of one output folder:
-//   flows.jsonl, observations.jsonl, devices.jsonl, summary.json, warden.db
+//   flows.jsonl, observations.jsonl, devices.jsonl, alerts.jsonl, summary.json, warden.db
 // Records are appended as they are produced (a live sensor's flows appear as they end);
 // devices.jsonl is replaced atomically (write + rename) each time the inventory is written, so
 // a reader never sees half a file. I/O errors (a full disk) are remembered and reported by
@@ -31,6 +31,7 @@ class OutputWriter : public RecordSink {
   void on_flow(const flow::Flow& f, flow::EndReason reason) override;
   void on_observation(const dissect::Observation& o) override;
   void on_devices(const std::vector<std::unique_ptr<inventory::Device>>& devices) override;
+  void on_alerts(const std::vector<detect::Alert>& alerts) override;
 
   void write_summary(std::string_view started, std::string_view command, const std::string& json);
   // Flushes everything; returns the first error met while writing, if any.
@@ -43,6 +44,8 @@ class OutputWriter : public RecordSink {
  private:
   explicit OutputWriter(const OutputOptions& o) : options_(o) {}
   void write_line(std::FILE* f, const std::string& path, const std::string& line);
+  // Writes `name` in the output folder as a whole: to a temporary file, then renamed over.
+  void replace_file(const std::string& name, const std::vector<std::string>& lines);
 
   OutputOptions options_;
   std::FILE* flows_file_ = nullptr;

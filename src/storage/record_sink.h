@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "detect/alert.h"
 #include "dissect/observation.h"
 #include "flow/flow.h"
 #include "inventory/device.h"
@@ -19,6 +20,8 @@ class RecordSink {
   // The whole inventory, replacing what was written before (called at the end and, live,
   // periodically).
   virtual void on_devices(const std::vector<std::unique_ptr<inventory::Device>>& devices) = 0;
+  // All alerts so far (aggregated), replacing what was written before.
+  virtual void on_alerts(const std::vector<detect::Alert>& alerts) = 0;
 };
 
 // Discards everything (benchmarks of the analysis alone, tests).
@@ -27,6 +30,7 @@ class NullSink : public RecordSink {
   void on_flow(const flow::Flow&, flow::EndReason) override {}
   void on_observation(const dissect::Observation&) override {}
   void on_devices(const std::vector<std::unique_ptr<inventory::Device>>&) override {}
+  void on_alerts(const std::vector<detect::Alert>&) override {}
 };
 
 }  // namespace warden::storage

@@ -338,4 +338,36 @@ void device_json(const inventory::Device& d, std::string& out) {
   w.end_object();
 }
 
+void alert_json(const detect::Alert& a, std::string& out) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("timestamp", format_rfc3339(a.first_ts));
+  w.field("event_type", "alert");
+  w.field("src_ip", a.src_ip.to_string());
+  if (a.src_port) w.field("src_port", static_cast<unsigned>(a.src_port));
+  if (!a.dest_ip.is_unspecified()) w.field("dest_ip", a.dest_ip.to_string());
+  if (a.dest_port) w.field("dest_port", static_cast<unsigned>(a.dest_port));
+  w.field("proto", a.proto == 0 ? std::string_view("arp") : proto_name(a.proto));
+  w.key("alert")
+      .begin_object()
+      .field("action", "allowed")
+      .field("gid", 1)
+      .field("signature_id", static_cast<std::uint64_t>(a.signature_id))
+      .field("rev", 1)
+      .field("signature", a.signature)
+      .field("category", a.category)
+      .field("severity", static_cast<unsigned>(a.severity))
+      .end_object();
+  w.key("warden").begin_object();
+  w.field("detector", a.detector).field("severity", detect::severity_name(a.severity));
+  if (!a.device.empty()) w.field("device", a.device);
+  w.field("explanation", a.explanation).field("count", a.count);
+  w.field("first_seen", format_rfc3339(a.first_ts)).field("last_seen", format_rfc3339(a.last_ts));
+  w.key("evidence").begin_object();
+  for (const auto& [k, v] : a.evidence) w.key(k).raw(v);
+  w.end_object();
+  w.end_object();
+  w.end_object();
+}
+
 }  // namespace warden::storage

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "detect/alert.h"
 #include "dissect/observation.h"
 #include "flow/flow.h"
 #include "inventory/device.h"
@@ -19,5 +20,7 @@ std::string_view proto_name(std::uint8_t ip_proto);  // "tcp", "udp", "icmp", ..
 void flow_json(const flow::Flow& f, flow::EndReason reason, std::string& out);
 void observation_json(const dissect::Observation& o, std::string& out);
 void device_json(const inventory::Device& d, std::string& out);
+// alerts.jsonl: Suricata EVE "alert" events plus a "warden" object.
+void alert_json(const detect::Alert& a, std::string& out);
 
 }  // namespace warden::storage

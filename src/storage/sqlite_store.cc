@@ -29,6 +29,10 @@ CREATE TABLE IF NOT EXISTS observations(
 CREATE TABLE IF NOT EXISTS devices(
   id TEXT PRIMARY KEY, mac TEXT, vendor TEXT, type TEXT, confidence REAL, hostname TEXT,
   first_seen REAL, last_seen REAL, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alerts(
+  ts REAL NOT NULL, last_ts REAL, signature_id INTEGER NOT NULL, signature TEXT NOT NULL,
+  severity INTEGER NOT NULL, detector TEXT NOT NULL, src_ip TEXT, dest_ip TEXT, device TEXT,
+  count INTEGER NOT NULL, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS device_addresses(
   device_id TEXT NOT NULL REFERENCES devices(id), ip TEXT NOT NULL, source TEXT,
   first_seen REAL, last_seen REAL, PRIMARY KEY(device_id, ip));
@@ -75,6 +79,7 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
   s->dev_stmt_ = s->prepare("INSERT OR REPLACE INTO devices VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
   s->addr_stmt_ = s->prepare("INSERT OR REPLACE INTO device_addresses VALUES(?1,?2,?3,?4,?5)");
   s->run_stmt_ = s->prepare("INSERT INTO runs(started, command, summary) VALUES(?1,?2,?3)");
+  s->alert_stmt_ = s->prepare("INSERT INTO alerts VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
   if (!s->error_.empty())
     return unexpected("cannot prepare statements in " + path + ": " + s->error_);
   return s;
@@ -82,7 +87,8 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
 
 SqliteStore::~SqliteStore() {
   if (in_txn_) exec("COMMIT");
-  for (auto* st : {flow_stmt_, obs_stmt_, dev_stmt_, addr_stmt_, run_stmt_}) sqlite3_finalize(st);
+  for (auto* st : {flow_stmt_, obs_stmt_, dev_stmt_, addr_stmt_, run_stmt_, alert_stmt_})
+    sqlite3_finalize(st);
   sqlite3_close(db_);
 }
 
@@ -199,6 +205,29 @@ void SqliteStore::replace_devices(const std::vector<std::unique_ptr<inventory::D
       if (sqlite3_step(t) != SQLITE_DONE) note_error("insert address");
       sqlite3_reset(t);
     }
+  }
+}
+
+void SqliteStore::replace_alerts(const std::vector<detect::Alert>& alerts,
+                                 const std::vector<std::string>& json) {
+  begin_if_needed();
+  exec("DELETE FROM alerts");
+  for (std::size_t i = 0; i < alerts.size(); ++i) {
+    const auto& a = alerts[i];
+    sqlite3_stmt* s = alert_stmt_;
+    sqlite3_bind_double(s, 1, secs(a.first_ts));
+    sqlite3_bind_double(s, 2, secs(a.last_ts));
+    sqlite3_bind_int64(s, 3, a.signature_id);
+    bind_text(s, 4, a.signature);
+    sqlite3_bind_int(s, 5, static_cast<int>(a.severity));
+    bind_text(s, 6, a.detector);
+    bind_text(s, 7, a.src_ip.to_string());
+    bind_text(s, 8, a.dest_ip.to_string());
+    bind_text(s, 9, a.device);
+    sqlite3_bind_int64(s, 10, static_cast<sqlite3_int64>(a.count));
+    bind_static(s, 11, json[i]);
+    if (sqlite3_step(s) != SQLITE_DONE) note_error("insert alert");
+    sqlite3_reset(s);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "detect/alert.h"
 #include "dissect/observation.h"
 #include "flow/flow.h"
 #include "inventory/device.h"
@@ -34,6 +35,8 @@ class SqliteStore {
   void add_observation(const dissect::Observation& o, std::string_view json);
   void replace_devices(const std::vector<std::unique_ptr<inventory::Device>>& devices,
                        const std::vector<std::string>& json);
+  void replace_alerts(const std::vector<detect::Alert>& alerts,
+                      const std::vector<std::string>& json);
   void add_run(std::string_view started, std::string_view command, std::string_view summary_json);
   // Commits the open transaction. Returns the first error seen since opening, if any.
   Result<bool, std::string> commit();
@@ -53,6 +56,7 @@ class SqliteStore {
   sqlite3_stmt* dev_stmt_ = nullptr;
   sqlite3_stmt* addr_stmt_ = nullptr;
   sqlite3_stmt* run_stmt_ = nullptr;
+  sqlite3_stmt* alert_stmt_ = nullptr;
   bool in_txn_ = false;
   bool bulk_ = false;
   bool indexed_ = false;

@@ -18,12 +18,12 @@ if [[ $status -ne 0 ]]; then
 fi
 if [[ "$mode" == "--update" || -n "${UPDATE_GOLDEN:-}" ]]; then
   mkdir -p "$expected"
-  cp "$out"/flows.jsonl "$out"/observations.jsonl "$out"/devices.jsonl "$expected/"
+  cp "$out"/flows.jsonl "$out"/observations.jsonl "$out"/devices.jsonl "$out"/alerts.jsonl "$expected/"
   echo "updated $expected"
   exit 0
 fi
 fail=0
-for f in flows.jsonl observations.jsonl devices.jsonl; do
+for f in flows.jsonl observations.jsonl devices.jsonl alerts.jsonl; do
   if ! diff -u "$expected/$f" "$out/$f" > "$out/$f.diff"; then
     echo "MISMATCH in $f for $name:"
     head -40 "$out/$f.diff"
@@ -31,7 +31,7 @@ for f in flows.jsonl observations.jsonl devices.jsonl; do
   fi
 done
 # The database holds exactly what the JSON Lines files hold.
-for t in flows observations devices; do
+for t in flows observations devices alerts; do
   rows=$(sqlite3 "$out/warden.db" "select count(*) from $t")
   lines=$(wc -l < "$out/$t.jsonl")
   if [[ "$rows" != "$lines" ]]; then

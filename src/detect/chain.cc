@@ -1,0 +1,47 @@
+#include "detect/detectors.h"
+
+namespace warden::detect {
+
+std::string Context::device_of(const MacAddr& mac, const IpAddr& ip) const {
+  if (!ip.is_local_unicast()) return {};
+  if (const auto* d = inventory.find(mac)) return d->id;
+  return {};
+}
+
+// The registry: every detector warden runs, in one list.
+std::vector<std::unique_ptr<Detector>> make_detectors(const DetectConfig& config) {
+  std::vector<std::unique_ptr<Detector>> v;
+  v.push_back(make_scan_detector(config));
+  v.push_back(make_sweep_detector(config));
+  v.push_back(make_brute_force_detector(config));
+  v.push_back(make_beacon_detector(config));
+  v.push_back(make_dns_tunnel_detector(config));
+  return v;
+}
+
+DetectorChain::DetectorChain(const DetectConfig& config,
+                             const inventory::DeviceInventory& inventory)
+    : ctx_{alerts_, inventory} {
+  if (config.enabled) detectors_ = make_detectors(config);
+}
+
+void DetectorChain::on_flow_end(const flow::Flow& f) {
+  for (auto& d : detectors_) d->on_flow_end(f, ctx_);
+}
+void DetectorChain::on_observation(const dissect::Observation& o) {
+  for (auto& d : detectors_) d->on_observation(o, ctx_);
+}
+void DetectorChain::on_arp(const decode::DecodedPacket& p) {
+  for (auto& d : detectors_) d->on_arp(p, ctx_);
+}
+void DetectorChain::on_tick(Timestamp now) {
+  if (now > last_seen_) last_seen_ = now;
+  if (now < last_tick_ + kNsPerSec) return;
+  last_tick_ = now;
+  for (auto& d : detectors_) d->on_tick(now, false, ctx_);
+}
+void DetectorChain::finish() {
+  for (auto& d : detectors_) d->on_tick(last_seen_, true, ctx_);
+}
+
+}  // namespace warden::detect

@@ -1,0 +1,95 @@
+// Detector: one named, configurable detection. Detectors see what the pipeline produces
+// (ended flows, observations, ARP packets) and raise Alerts into a shared AlertTable. They
+// run on the data-plane worker that owns the flows, so they keep their own state unlocked,
+// and every piece of per-host state they keep must be bounded.
+//
+// The list of detectors is explicit (detectors.cc: make_detectors), built once from the
+// validated DetectConfig; nothing registers itself.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "decode/decode.h"
+#include "detect/alert.h"
+#include "dissect/observation.h"
+#include "flow/flow.h"
+#include "inventory/inventory.h"
+
+namespace warden::detect {
+
+struct Context {
+  AlertTable& alerts;
+  const inventory::DeviceInventory& inventory;
+  // The inventory id for an address/MAC pair ("" when not a known local device).
+  std::string device_of(const MacAddr& mac, const IpAddr& ip) const;
+};
+
+class Detector {
+ public:
+  virtual ~Detector() = default;
+  virtual std::string_view name() const = 0;
+  virtual void on_flow_end(const flow::Flow&, Context&) {}
+  virtual void on_observation(const dissect::Observation&, Context&) {}
+  virtual void on_arp(const decode::DecodedPacket&, Context&) {}
+  // Called as capture time advances (about once a second) and once at the end with
+  // final=true: windowed detectors decide here.
+  virtual void on_tick(Timestamp /*now*/, bool /*final*/, Context&) {}
+};
+
+struct DetectConfig {
+  bool enabled = true;
+  // Scans: distinct targets within the window from one source before it is a scan.
+  Timestamp scan_window = 60 * kNsPerSec;
+  std::size_t horizontal_scan_hosts = 20;
+  std::size_t vertical_scan_ports = 20;
+  std::size_t arp_sweep_targets = 32;
+  std::size_t icmp_sweep_hosts = 10;
+  // Brute force: short authentication sessions to one service within the window.
+  Timestamp brute_window = 300 * kNsPerSec;
+  std::size_t brute_sessions = 10;
+  // Beaconing: connections to one destination whose intervals vary less than this.
+  std::size_t beacon_min_connections = 10;
+  double beacon_max_jitter = 0.25;  // coefficient of variation of the intervals
+  // DNS tunnelling: suspicious queries (long or high-entropy labels, NULL/TXT) to one domain.
+  std::size_t dns_tunnel_queries = 10;
+};
+
+std::vector<std::unique_ptr<Detector>> make_detectors(const DetectConfig& config);
+
+// Forgets per-host state that has been idle longer than `horizon`, so bounded tables keep room
+// for new hosts in a long-running sensor. Runs at most once per minute of capture time.
+template <class Map, class LastSeen>
+void prune_idle(Map& m, Timestamp now, Timestamp horizon, Timestamp& next_prune,
+                LastSeen last_seen) {
+  if (now < next_prune) return;
+  next_prune = now + 60 * kNsPerSec;
+  for (auto it = m.begin(); it != m.end();) {
+    if (last_seen(it->second) + horizon < now)
+      it = m.erase(it);
+    else
+      ++it;
+  }
+}
+
+// The chain the pipeline calls: fans each event out to every detector.
+class DetectorChain {
+ public:
+  DetectorChain(const DetectConfig& config, const inventory::DeviceInventory& inventory);
+  void on_flow_end(const flow::Flow& f);
+  void on_observation(const dissect::Observation& o);
+  void on_arp(const decode::DecodedPacket& p);
+  void on_tick(Timestamp now);
+  void finish();
+  const AlertTable& alerts() const { return alerts_; }
+  std::size_t size() const { return detectors_.size(); }
+
+ private:
+  AlertTable alerts_;
+  Context ctx_;
+  std::vector<std::unique_ptr<Detector>> detectors_;
+  Timestamp last_tick_ = 0, last_seen_ = 0;
+};
+
+}  // namespace warden::detect

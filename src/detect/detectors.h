@@ -1,0 +1,31 @@
+// Factories of the built-in detectors (one .cc file each); make_detectors() lists them.
+#pragma once
+
+#include <memory>
+
+#include "detect/detector.h"
+
+namespace warden::detect {
+
+// scan.horizontal / scan.vertical / scan.telnet: many unanswered connection attempts.
+std::unique_ptr<Detector> make_scan_detector(const DetectConfig& c);
+// scan.arp / scan.icmp: who-has or echo requests to many local addresses.
+std::unique_ptr<Detector> make_sweep_detector(const DetectConfig& c);
+// bruteforce.<service>: many short authentication sessions to one service.
+std::unique_ptr<Detector> make_brute_force_detector(const DetectConfig& c);
+// cnc.beacon: connections to one outside host at regular intervals.
+std::unique_ptr<Detector> make_beacon_detector(const DetectConfig& c);
+// dns.tunnel: many long, random-looking or NULL/TXT queries under one domain.
+std::unique_ptr<Detector> make_dns_tunnel_detector(const DetectConfig& c);
+
+// Signature ids: stable, in warden's own range.
+inline constexpr std::uint32_t kSidScanHorizontal = 9'100'001;
+inline constexpr std::uint32_t kSidScanVertical = 9'100'002;
+inline constexpr std::uint32_t kSidScanTelnet = 9'100'003;
+inline constexpr std::uint32_t kSidArpSweep = 9'100'004;
+inline constexpr std::uint32_t kSidIcmpSweep = 9'100'005;
+inline constexpr std::uint32_t kSidBruteForce = 9'100'010;
+inline constexpr std::uint32_t kSidBeacon = 9'100'020;
+inline constexpr std::uint32_t kSidDnsTunnel = 9'100'030;
+
+}  // namespace warden::detect
