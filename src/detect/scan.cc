@@ -45,8 +45,11 @@ class ScanDetector : public Detector {
   std::string_view name() const override { return "scan"; }
 
   void on_tick(Timestamp now, bool /*final*/, Context&) override {
-    prune_idle(sources_, now, 2 * c_.scan_window, next_prune_,
-               [](const Source& s) { return s.last_ts; });
+    // A source that already alerted is kept through an hour of silence, so a scan that
+    // pauses and resumes stays one alert with a true count.
+    prune_idle(sources_, now, 2 * c_.scan_window, next_prune_, [](const Source& s) {
+      return s.alerted_any ? s.last_ts + 3600 * kNsPerSec : s.last_ts;
+    });
   }
 
   void on_flow_end(const flow::Flow& f, Context& ctx) override {

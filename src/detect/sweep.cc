@@ -17,7 +17,10 @@ class SweepDetector : public Detector {
   std::string_view name() const override { return "sweep"; }
 
   void on_tick(Timestamp now, bool /*final*/, Context&) override {
-    auto last = [](const Window& w) { return w.last_ts; };
+    // A window that already alerted is kept through an hour of silence (one sweep, one alert).
+    auto last = [](const Window& w) {
+      return w.reported ? w.last_ts + 3600 * kNsPerSec : w.last_ts;
+    };
     prune_idle(arp_, now, 2 * c_.scan_window, next_prune_arp_, last);
     prune_idle(icmp_, now, 2 * c_.scan_window, next_prune_icmp_, last);
   }
