@@ -16,6 +16,7 @@ std::vector<std::unique_ptr<Detector>> make_detectors(const DetectConfig& config
   v.push_back(make_brute_force_detector(config));
   v.push_back(make_beacon_detector(config));
   v.push_back(make_dns_tunnel_detector(config));
+  v.push_back(make_exposure_detector(config));
   return v;
 }
 

@@ -119,10 +119,13 @@ TEST(BruteForceDetector, ShortSshSessionsIdentifiedByPayload) {
   for (int i = 0; i < 12; ++i) {
     h.chain.on_flow_end(tcp_flow(attacker, camera, 22, i * kNsPerSec, true, flow::AppProto::kSsh));
   }
-  ASSERT_EQ(h.chain.alerts().alerts().size(), 1u);
-  EXPECT_EQ(h.chain.alerts().alerts()[0].detector, "bruteforce.ssh");
-  EXPECT_EQ(h.chain.alerts().alerts()[0].severity, Severity::kHigh);  // a local device is targeted
-  EXPECT_EQ(h.chain.alerts().alerts()[0].count, 12u);
+  // Two findings: the guessing itself, and that the camera's SSH answers the internet at all.
+  const auto& alerts = h.chain.alerts().alerts();
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[0].detector, "exposure.inbound");
+  EXPECT_EQ(alerts[1].detector, "bruteforce.ssh");
+  EXPECT_EQ(alerts[1].severity, Severity::kHigh);  // a local device is targeted
+  EXPECT_EQ(alerts[1].count, 12u);
 }
 
 TEST(DnsTunnelDetector, EncodedNamesUnderOneDomainButNotOrdinaryLookups) {
@@ -176,7 +179,57 @@ TEST(DetectorChain, DisabledRunsNothing) {
   DetectorChain chain(off, inv);
   EXPECT_EQ(chain.size(), 0u);
   DetectorChain on(DetectConfig{}, inv);
-  EXPECT_EQ(on.size(), 5u);
+  EXPECT_EQ(on.size(), 6u);
+}
+
+}  // namespace
+}  // namespace warden::detect
+
+namespace warden::detect {
+namespace {
+
+dissect::Observation http_request(const std::string& auth, const std::string& soap) {
+  dissect::Observation o;
+  o.ctx.ts = 5;
+  o.ctx.src_ip = *IpAddr::parse("192.168.1.30");
+  o.ctx.dst_ip = *IpAddr::parse("192.168.1.1");
+  o.ctx.dst_port = 5000;
+  o.ctx.proto = decode::kProtoTcp;
+  dissect::HttpRequestObservation r;
+  r.method = "POST";
+  r.host = "192.168.1.1:5000";
+  r.uri = "/ctl/IPConn";
+  r.auth_scheme = auth;
+  r.soap_action = soap;
+  o.body = r;
+  return o;
+}
+
+TEST(ExposureDetector, UpnpPortMappingRequestIsMediumAndBasicAuthIsLow) {
+  Harness h;
+  h.chain.on_observation(
+      http_request("", "\"urn:schemas-upnp-org:service:WANIPConnection:1#AddPortMapping\""));
+  h.chain.on_observation(http_request("Basic", ""));
+  h.chain.on_observation(http_request("Bearer", ""));  // not a password on the wire
+  const auto& alerts = h.chain.alerts().alerts();
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[0].detector, "upnp.add_port_mapping");
+  EXPECT_EQ(alerts[0].severity, Severity::kMedium);
+  EXPECT_EQ(alerts[1].detector, "exposure.cleartext_credentials");
+  EXPECT_EQ(alerts[1].severity, Severity::kLow);
+}
+
+TEST(ExposureDetector, InboundConnectionFromTheInternet) {
+  Harness h;
+  // Established connection from a documentation address into a local camera's RTSP port.
+  h.chain.on_flow_end(tcp_flow(*IpAddr::parse("203.0.113.77"), *IpAddr::parse("192.168.1.30"), 554,
+                               kNsPerSec, true));
+  // An unanswered attempt is not exposure.
+  h.chain.on_flow_end(tcp_flow(*IpAddr::parse("203.0.113.78"), *IpAddr::parse("192.168.1.31"), 23,
+                               kNsPerSec, false));
+  ASSERT_EQ(h.chain.alerts().alerts().size(), 1u);
+  EXPECT_EQ(h.chain.alerts().alerts()[0].detector, "exposure.inbound");
+  EXPECT_EQ(h.chain.alerts().alerts()[0].dest_port, 554);
 }
 
 }  // namespace

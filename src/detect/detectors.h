@@ -18,6 +18,9 @@ std::unique_ptr<Detector> make_beacon_detector(const DetectConfig& c);
 // dns.tunnel: many long, random-looking or NULL/TXT queries under one domain.
 std::unique_ptr<Detector> make_dns_tunnel_detector(const DetectConfig& c);
 
+// exposure.*: cleartext credentials, UPnP AddPortMapping, outdated TLS, inbound connections.
+std::unique_ptr<Detector> make_exposure_detector(const DetectConfig& c);
+
 // Signature ids: stable, in warden's own range.
 inline constexpr std::uint32_t kSidScanHorizontal = 9'100'001;
 inline constexpr std::uint32_t kSidScanVertical = 9'100'002;
@@ -27,5 +30,9 @@ inline constexpr std::uint32_t kSidIcmpSweep = 9'100'005;
 inline constexpr std::uint32_t kSidBruteForce = 9'100'010;
 inline constexpr std::uint32_t kSidBeacon = 9'100'020;
 inline constexpr std::uint32_t kSidDnsTunnel = 9'100'030;
+inline constexpr std::uint32_t kSidCleartextCredentials = 9'100'040;
+inline constexpr std::uint32_t kSidUpnpAddPortMapping = 9'100'041;
+inline constexpr std::uint32_t kSidOldTls = 9'100'042;
+inline constexpr std::uint32_t kSidInbound = 9'100'043;
 
 }  // namespace warden::detect

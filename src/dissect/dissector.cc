@@ -410,6 +410,10 @@ void Dissector::tcp_client_payload(flow::Flow& f, const decode::DecodedPacket& p
     r.version = std::string(head->version);
     r.host = str(head->header("host"));
     r.user_agent = str(head->header("user-agent"));
+    if (auto auth = head->header("authorization")) {
+      r.auth_scheme = printable(auth->substr(0, auth->find(' ')), 32);
+    }
+    r.soap_action = printable(str(head->header("soapaction")), 256);
     st.location = "http://" + r.host + r.uri;
     emit(f, pkt, std::move(r));
     return;

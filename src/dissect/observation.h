@@ -46,6 +46,8 @@ struct DnsObservation {
 
 struct HttpRequestObservation {
   std::string method, host, uri, version, user_agent;
+  std::string auth_scheme;  // "Basic", "Digest", ... of an Authorization header; never the secret
+  std::string soap_action;  // SOAPAction header (UPnP control: AddPortMapping, ...)
 };
 
 struct HttpResponseObservation {

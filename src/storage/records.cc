@@ -214,6 +214,8 @@ void observation_json(const dissect::Observation& o, std::string& out) {
               .field("http_method", b.method)
               .field("protocol", b.version);
           if (!b.user_agent.empty()) w.field("http_user_agent", b.user_agent);
+          if (!b.auth_scheme.empty()) w.field("auth_scheme", b.auth_scheme);
+          if (!b.soap_action.empty()) w.field("soap_action", b.soap_action);
         } else if constexpr (std::is_same_v<T, dissect::HttpResponseObservation>) {
           w.field("status", b.status);
           if (!b.server.empty()) w.field("server", b.server);
