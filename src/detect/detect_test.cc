@@ -234,3 +234,43 @@ TEST(ExposureDetector, InboundConnectionFromTheInternet) {
 
 }  // namespace
 }  // namespace warden::detect
+
+namespace warden::detect {
+namespace {
+
+TEST(IntelDetector, AddressDomainAndJa3Hits) {
+  intel::IntelSet set;
+  ASSERT_TRUE(set.add_list("203.0.113.0/24\nc2.example.net\ne7d705a3286e19ea42f587b344ee6865\n",
+                           intel::ListOptions{.name = "feed"}));
+  inventory::DeviceInventory inv{inventory::InventoryConfig{}, nullptr};
+  DetectConfig cfg;
+  cfg.intel = &set;
+  DetectorChain chain(cfg, inv);
+  EXPECT_EQ(chain.size(), 7u);
+  chain.on_flow_end(tcp_flow(kBot, *IpAddr::parse("203.0.113.5"), 443, kNsPerSec, true));
+  chain.on_flow_end(tcp_flow(kBot, *IpAddr::parse("198.51.100.5"), 443, kNsPerSec, true));
+  dissect::Observation dns;
+  dns.ctx.src_ip = kBot;
+  dns.ctx.dst_ip = *IpAddr::parse("192.168.2.1");
+  dissect::DnsObservation d;
+  d.msg.questions.push_back(protocols::DnsQuestion{"api.C2.example.net", 1, 1, false});
+  dns.body = d;
+  chain.on_observation(dns);
+  dissect::Observation tls;
+  tls.ctx.src_ip = kBot;
+  tls.ctx.dst_ip = *IpAddr::parse("198.51.100.5");
+  protocols::TlsClientHello hello;
+  hello.ja3_md5 = "e7d705a3286e19ea42f587b344ee6865";
+  tls.body = hello;
+  chain.on_observation(tls);
+  const auto& alerts = chain.alerts().alerts();
+  ASSERT_EQ(alerts.size(), 3u);
+  EXPECT_EQ(alerts[0].detector, "intel.ip");
+  EXPECT_EQ(alerts[0].severity, Severity::kHigh);  // a local device reached a listed address
+  EXPECT_EQ(alerts[1].detector, "intel.domain");
+  EXPECT_EQ(alerts[2].detector, "intel.ja3");
+  EXPECT_EQ(alerts[2].severity, Severity::kMedium);
+}
+
+}  // namespace
+}  // namespace warden::detect

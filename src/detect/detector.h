@@ -15,6 +15,7 @@
 #include "detect/alert.h"
 #include "dissect/observation.h"
 #include "flow/flow.h"
+#include "intel/intel.h"
 #include "inventory/inventory.h"
 
 namespace warden::detect {
@@ -54,6 +55,9 @@ struct DetectConfig {
   double beacon_max_jitter = 0.25;  // coefficient of variation of the intervals
   // DNS tunnelling: suspicious queries (long or high-entropy labels, NULL/TXT) to one domain.
   std::size_t dns_tunnel_queries = 10;
+  // Threat-intelligence indicators (owned by the caller, immutable while the pipeline runs);
+  // null or empty: no intel matching.
+  const intel::IntelSet* intel = nullptr;
 };
 
 std::vector<std::unique_ptr<Detector>> make_detectors(const DetectConfig& config);

@@ -21,6 +21,9 @@ std::unique_ptr<Detector> make_dns_tunnel_detector(const DetectConfig& c);
 // exposure.*: cleartext credentials, UPnP AddPortMapping, outdated TLS, inbound connections.
 std::unique_ptr<Detector> make_exposure_detector(const DetectConfig& c);
 
+// intel.ip / intel.domain / intel.ja3: contact with indicators on threat-intelligence lists.
+std::unique_ptr<Detector> make_intel_detector(const intel::IntelSet& set);
+
 // Signature ids: stable, in warden's own range.
 inline constexpr std::uint32_t kSidScanHorizontal = 9'100'001;
 inline constexpr std::uint32_t kSidScanVertical = 9'100'002;
@@ -34,5 +37,6 @@ inline constexpr std::uint32_t kSidCleartextCredentials = 9'100'040;
 inline constexpr std::uint32_t kSidUpnpAddPortMapping = 9'100'041;
 inline constexpr std::uint32_t kSidOldTls = 9'100'042;
 inline constexpr std::uint32_t kSidInbound = 9'100'043;
+inline constexpr std::uint32_t kSidIntel = 9'100'050;
 
 }  // namespace warden::detect
