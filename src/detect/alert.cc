@@ -1,8 +1,15 @@
 #include "detect/alert.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace warden::detect {
+
+void Alert::note(std::string key, double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  evidence.push_back({std::move(key), buf, true});
+}
 
 std::string_view severity_name(Severity s) {
   switch (s) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/net.h"
@@ -30,8 +31,20 @@ struct Alert {
   std::uint8_t proto = 0;
   std::string device;       // inventory id of the device the alert is about (often the source)
   std::string explanation;  // one sentence for a home user
-  // Facts behind the alert, as ordered key/value pairs (numbers rendered as JSON numbers).
-  std::vector<std::pair<std::string, std::string>> evidence;
+  // Facts behind the alert, in order. Text is escaped by the writer, never by detectors:
+  // much of it (DNS names, URLs) comes straight off the wire.
+  struct Evidence {
+    std::string key, value;
+    bool number = false;  // value is a formatted number, written bare
+  };
+  std::vector<Evidence> evidence;
+  void note(std::string key, std::string_view text) {
+    evidence.push_back({std::move(key), std::string(text), false});
+  }
+  void note(std::string key, std::uint64_t n) {
+    evidence.push_back({std::move(key), std::to_string(n), true});
+  }
+  void note(std::string key, double v, int decimals);
   std::uint64_t count = 1;  // occurrences aggregated into this alert
   // What makes two raises the same finding, beside signature and source (e.g. "port=23" for a
   // horizontal scan, the target for a vertical one). Not written out.

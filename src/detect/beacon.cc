@@ -100,12 +100,10 @@ class BeaconDetector : public Detector {
       a.explanation = "This device contacts " + dst.to_string() + " on port " +
                       std::to_string(port) + " like clockwork, " + buf +
                       ", the way malware checks in with its controller.";
-      a.evidence.emplace_back("connections", std::to_string(ch.total));
-      std::snprintf(buf, sizeof buf, "%.3f", mean);
-      a.evidence.emplace_back("interval_s", buf);
-      std::snprintf(buf, sizeof buf, "%.3f", cv);
-      a.evidence.emplace_back("jitter_cv", buf);
-      a.evidence.emplace_back("failed_connections", std::to_string(ch.failed));
+      a.note("connections", ch.total);
+      a.note("interval_s", mean, 3);
+      a.note("jitter_cv", cv, 3);
+      a.note("failed_connections", ch.failed);
       a.group = dst.to_string() + ":" + std::to_string(port);
       a.count = ch.total - ch.reported;
       ch.reported = ch.total;

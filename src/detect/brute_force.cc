@@ -98,9 +98,9 @@ class BruteForceDetector : public Detector {
     a.explanation = client.to_string() + " opened " + std::to_string(p.sessions) + " short " +
                     std::string(service) + " sessions to " + server.to_string() +
                     " one after another, the pattern of password guessing.";
-    a.evidence.emplace_back("service", "\"" + std::string(service) + "\"");
-    a.evidence.emplace_back("port", std::to_string(port));
-    a.evidence.emplace_back("sessions", std::to_string(p.sessions));
+    a.note("service", service);
+    a.note("port", port);
+    a.note("sessions", p.sessions);
     a.group = server.to_string() + ":" + std::to_string(port);
     a.count = p.sessions - p.reported;
     p.reported = p.sessions;

@@ -110,8 +110,8 @@ class DnsTunnelDetector : public Detector {
       a.explanation = "This device sent " + std::to_string(p.queries) + " DNS queries under " +
                       domain + " whose names look like encoded data (" + p.example +
                       "): a DNS tunnel that can sneak data past the firewall.";
-      a.evidence.emplace_back("domain", "\"" + domain + "\"");
-      a.evidence.emplace_back("suspicious_queries", std::to_string(p.queries));
+      a.note("domain", domain);
+      a.note("suspicious_queries", p.queries);
       a.group = domain;
       a.count = p.queries - p.reported;
       p.reported = p.queries;

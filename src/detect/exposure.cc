@@ -6,7 +6,6 @@
 #include <set>
 #include <string>
 
-#include "core/json.h"
 #include "core/text.h"
 #include "detect/detectors.h"
 #include "protocols/tls.h"
@@ -39,7 +38,7 @@ class ExposureDetector : public Detector {
         a.explanation = "This device asked the router (" + c.dst_ip.to_string() +
                         ") to open a port to the internet for it; malware does this to make an "
                         "infected device reachable.";
-        a.evidence.emplace_back("control_url", json_string(h->host + h->uri));
+        a.note("control_url", h->host + h->uri);
         ctx.alerts.raise(std::move(a));
       }
     } else if (const auto* s = std::get_if<protocols::TlsServerHello>(&o.body)) {
@@ -59,7 +58,7 @@ class ExposureDetector : public Detector {
         const std::string v(protocols::tls_version_name(s->selected_version));
         a.explanation = c.dst_ip.to_string() + " and " + c.src_ip.to_string() + " use " + v +
                         ", which is outdated and can be broken; both should use TLS 1.2 or 1.3.";
-        a.evidence.emplace_back("version", json_string(v));
+        a.note("version", v);
         a.group = c.src_ip.to_string();
         ctx.alerts.raise(std::move(a));
       }
@@ -92,18 +91,12 @@ class ExposureDetector : public Detector {
                     std::to_string(f.resp_port()) +
                     " of this device: it is reachable from "
                     "outside your network.";
-    a.evidence.emplace_back("port", std::to_string(f.resp_port()));
+    a.note("port", f.resp_port());
     a.group = key;
     ctx.alerts.raise(std::move(a));
   }
 
  private:
-  static std::string json_string(const std::string& s) {
-    std::string out;
-    json_escape(out, s);
-    return out;
-  }
-
   Alert base(const dissect::Observation& o, Context& ctx, const MacAddr& dev_mac,
              const IpAddr& dev_ip) const {
     Alert a;
@@ -128,7 +121,7 @@ class ExposureDetector : public Detector {
     a.severity = Severity::kLow;
     a.explanation = "This device sends " + what + " over " + how + " without encryption to " +
                     o.ctx.dst_ip.to_string() + "; anyone on the path can read it.";
-    a.evidence.emplace_back("protocol", json_string(how));
+    a.note("protocol", how);
     ctx.alerts.raise(std::move(a));
   }
 

@@ -5,17 +5,10 @@
 // fingerprint.
 #include <string>
 
-#include "core/json.h"
 #include "detect/detectors.h"
 
 namespace warden::detect {
 namespace {
-
-std::string quoted(std::string_view s) {
-  std::string out;
-  json_escape(out, s);
-  return out;
-}
 
 class IntelDetector : public Detector {
  public:
@@ -41,8 +34,8 @@ class IntelDetector : public Detector {
                       ip.to_string() + (side == 0 ? ", which " : ", ") +
                       "is on the threat list \"" + std::string(m->list) + "\"" +
                       (side == 0 ? "." : ", connected to this device.");
-      a.evidence.emplace_back("indicator", quoted(m->indicator));
-      a.evidence.emplace_back("list", quoted(m->list));
+      a.note("indicator", m->indicator);
+      a.note("list", m->list);
       a.group = m->indicator;
       ctx.alerts.raise(std::move(a));
     }
@@ -71,8 +64,8 @@ class IntelDetector : public Detector {
             "Software on this device greets TLS servers exactly like a program on the "
             "threat list \"" +
             std::string(m->list) + "\" (JA3 " + h->ja3_md5 + ").";
-        a.evidence.emplace_back("ja3", quoted(h->ja3_md5));
-        a.evidence.emplace_back("list", quoted(m->list));
+        a.note("ja3", h->ja3_md5);
+        a.note("list", m->list);
         a.group = "ja3=" + h->ja3_md5;
         ctx.alerts.raise(std::move(a));
       }
@@ -109,9 +102,9 @@ class IntelDetector : public Detector {
     a.signature = "WARDEN INTEL contact with a listed domain";
     a.explanation = "This device " + std::string(verb) + " " + std::string(name) +
                     ", which is on the threat list \"" + std::string(m->list) + "\".";
-    a.evidence.emplace_back("domain", quoted(name));
-    a.evidence.emplace_back("indicator", quoted(m->indicator));
-    a.evidence.emplace_back("list", quoted(m->list));
+    a.note("domain", name);
+    a.note("indicator", m->indicator);
+    a.note("list", m->list);
     a.group = m->indicator;
     ctx.alerts.raise(std::move(a));
   }

@@ -96,8 +96,8 @@ class ScanDetector : public Detector {
                                 std::to_string(hosts.size()) +
                                 " different machines, mostly without an answer: a port scan.";
       a.dest_port = f.resp_port();
-      a.evidence.emplace_back("port", std::to_string(f.resp_port()));
-      a.evidence.emplace_back("hosts_tried", std::to_string(hosts.size()));
+      a.note("port", f.resp_port());
+      a.note("hosts_tried", hosts.size());
       // One alert per (source, port) whose count is the number of hosts tried.
       auto& reported = s.reported_hosts[f.resp_port()];
       a.count = hosts.size() - reported;
@@ -115,8 +115,8 @@ class ScanDetector : public Detector {
       a.explanation = "This address tried " + std::to_string(ports.size()) +
                       " different ports on " + f.resp_ip().to_string() +
                       ", looking for open services: a port scan.";
-      a.evidence.emplace_back("ports_tried", std::to_string(ports.size()));
-      a.evidence.emplace_back("target", "\"" + f.resp_ip().to_string() + "\"");
+      a.note("ports_tried", ports.size());
+      a.note("target", f.resp_ip().to_string());
       // One alert per (source, target) whose count is the number of ports tried.
       auto& reported = s.reported_ports[f.resp_ip()];
       a.count = ports.size() - reported;
@@ -147,8 +147,8 @@ class ScanDetector : public Detector {
     a.dest_ip = f.resp_ip();
     a.proto = f.key.proto;
     a.device = device;
-    a.evidence.emplace_back("attempts", std::to_string(s.attempts));
-    a.evidence.emplace_back("unanswered", std::to_string(s.failed));
+    a.note("attempts", s.attempts);
+    a.note("unanswered", s.failed);
     return a;
   }
 

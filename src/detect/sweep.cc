@@ -45,7 +45,7 @@ class SweepDetector : public Detector {
     a.explanation = "This device asked for the hardware address of " +
                     std::to_string(w.targets.size()) +
                     " local addresses in a short time, mapping every machine on your network.";
-    a.evidence.emplace_back("addresses_probed", std::to_string(w.targets.size()));
+    a.note("addresses_probed", w.targets.size());
     emit(ctx, std::move(a), w);
   }
 
@@ -73,8 +73,8 @@ class SweepDetector : public Detector {
     a.device = ctx.device_of(f.orig_mac, f.orig_ip());
     a.explanation = "This address pinged " + std::to_string(w.targets.size()) +
                     " different machines in a short time to find which ones are alive.";
-    a.evidence.emplace_back("hosts_pinged", std::to_string(w.targets.size()));
-    a.evidence.emplace_back("hosts_answering", std::to_string(w.answered));
+    a.note("hosts_pinged", w.targets.size());
+    a.note("hosts_answering", w.answered);
     emit(ctx, std::move(a), w);
   }
 

@@ -366,7 +366,13 @@ void alert_json(const detect::Alert& a, std::string& out) {
   w.field("explanation", a.explanation).field("count", a.count);
   w.field("first_seen", format_rfc3339(a.first_ts)).field("last_seen", format_rfc3339(a.last_ts));
   w.key("evidence").begin_object();
-  for (const auto& [k, v] : a.evidence) w.key(k).raw(v);
+  for (const auto& e : a.evidence) {
+    w.key(e.key);
+    if (e.number)
+      w.raw(e.value);
+    else
+      w.value(e.value);
+  }
   w.end_object();
   w.end_object();
   w.end_object();
