@@ -79,10 +79,7 @@ void print_summary(std::FILE* out, const char* command, const pipeline::Pipeline
       }
       std::string addr = d->addresses.empty() ? "-" : d->addresses.front().ip.to_string();
       if (d->addresses.size() > 1) addr += " +" + std::to_string(d->addresses.size() - 1);
-      std::string name = !d->hostname.empty()             ? d->hostname
-                         : !d->upnp_friendly_name.empty() ? d->upnp_friendly_name
-                         : !d->mdns_names.empty()         ? *d->mdns_names.items().begin()
-                                                          : "";
+      const std::string name(d->display_name());
       std::fprintf(out, "  %-17.17s  %-24.24s  %-14s  %4.2f  %-15.15s  %.30s\n", d->id.c_str(),
                    d->vendor.empty() ? "-" : d->vendor.c_str(),
                    std::string(inventory::device_type_name(d->type)).c_str(), d->confidence,

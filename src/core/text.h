@@ -12,6 +12,8 @@ inline char ascii_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+std::string ascii_lower(std::string_view s);
+
 // Case-insensitive (ASCII) equality, as HTTP header and XML element names compare.
 bool iequals(std::string_view a, std::string_view b);
 // Case-insensitive (ASCII) substring search.

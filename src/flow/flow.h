@@ -81,6 +81,10 @@ struct Flow {
   const IpAddr& resp_ip() const { return orig_is_lo ? key.hi_ip : key.lo_ip; }
   std::uint16_t orig_port() const { return orig_is_lo ? key.lo_port : key.hi_port; }
   std::uint16_t resp_port() const { return orig_is_lo ? key.hi_port : key.lo_port; }
+  bool is_icmp() const { return key.proto == 1 || key.proto == 58; }
+  // The ports as Zeek logs them: for ICMP the type and code of the first packet.
+  std::uint16_t logged_orig_port() const { return is_icmp() ? icmp_type : orig_port(); }
+  std::uint16_t logged_resp_port() const { return is_icmp() ? icmp_code : resp_port(); }
   Timestamp duration() const { return last_ts - first_ts; }
 
   // Zeek conn_state ("S0", "SF", "REJ", ...), computed from what was seen.

@@ -46,12 +46,6 @@ bool is_domain(std::string_view s) {
   return has_alpha && label > 0 && label <= 63;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
 // Splits a CSV line on commas (quotes are trimmed from fields, not parsed: feeds rarely
 // quote indicators, and a quoted comma inside one would not be an indicator anyway).
 std::vector<std::string_view> fields(std::string_view line) {
@@ -165,13 +159,13 @@ ParseResult<ListStats> IntelSet::add_list(std::string_view text, const ListOptio
       return parse_error("list has more indicators than allowed", line_no);
     bool added = false;
     if ((o.kind == Kind::kAuto || o.kind == Kind::kJa3) && is_hex32(value)) {
-      ja3_.emplace(lower(value), list);
+      ja3_.emplace(ascii_lower(value), list);
       ++st.ja3;
       added = true;
     } else if ((o.kind == Kind::kAuto || o.kind == Kind::kIp) && add_ip(value, list, st)) {
       added = true;
     } else if ((o.kind == Kind::kAuto || o.kind == Kind::kDomain) && is_domain(value)) {
-      domains_.emplace(lower(value), list);
+      domains_.emplace(ascii_lower(value), list);
       ++st.domains;
       added = true;
     }
@@ -201,7 +195,7 @@ std::optional<Match> IntelSet::match_ip(const IpAddr& ip) const {
 
 std::optional<Match> IntelSet::match_domain(std::string_view name) const {
   if (domains_.empty() || name.empty()) return std::nullopt;
-  std::string n = lower(name);
+  std::string n = ascii_lower(name);
   if (!n.empty() && n.back() == '.') n.pop_back();
   // The name itself, then each parent: a listed domain covers its subdomains.
   for (std::string_view s = n;;) {
@@ -217,7 +211,7 @@ std::optional<Match> IntelSet::match_domain(std::string_view name) const {
 
 std::optional<Match> IntelSet::match_ja3(std::string_view md5_hex) const {
   if (ja3_.empty()) return std::nullopt;
-  if (auto it = ja3_.find(lower(md5_hex)); it != ja3_.end())
+  if (auto it = ja3_.find(ascii_lower(md5_hex)); it != ja3_.end())
     return Match{names_[it->second], it->first};
   return std::nullopt;
 }

@@ -89,6 +89,15 @@ struct Device {
   DeviceType type = DeviceType::kUnknown;
   double confidence = 0.0;
   std::vector<Evidence> evidence;
+
+  // The name a person knows it by: its DHCP host name, else its UPnP friendly name, else an
+  // mDNS name; empty when it never said.
+  std::string_view display_name() const {
+    if (!hostname.empty()) return hostname;
+    if (!upnp_friendly_name.empty()) return upnp_friendly_name;
+    if (!mdns_names.empty()) return *mdns_names.items().begin();
+    return {};
+  }
 };
 
 // Scores the device against the rule table (rules.cc) and fills type, confidence, evidence.

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <string>
 
+#include "core/text.h"
 #include "inventory/device.h"
 
 namespace warden::inventory {
@@ -267,12 +268,6 @@ constexpr PortRule kAnnounceRules[] = {
     {false, 9999, T::kHub, 20, "looks for TP-Link smart plugs"},
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool matches(std::string_view hay_lower, std::string_view pattern) {
   if (pattern.size() >= 5) return hay_lower.find(pattern) != std::string_view::npos;
   // Short patterns ("tv", "cam", "hue") must start a word, so "hpc" is not "hp".
@@ -285,7 +280,7 @@ bool matches(std::string_view hay_lower, std::string_view pattern) {
 
 void apply(Device& d, Field field, std::string_view source, std::string_view value) {
   if (value.empty()) return;
-  const std::string v = lower(value);
+  const std::string v = ascii_lower(value);
   for (const Rule& r : kRules) {
     if (r.field != field || r.weight == 0 || !matches(v, r.pattern)) continue;
     // One piece of evidence per (source, type): ten matching SNIs are not ten times the proof.

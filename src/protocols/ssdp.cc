@@ -9,8 +9,6 @@
 namespace warden::protocols {
 namespace {
 
-char lower(char c) { return ascii_lower(c); }
-
 bool starts_with(std::string_view s, std::size_t pos, std::string_view prefix) {
   return s.substr(pos, prefix.size()) == prefix;
 }
@@ -101,8 +99,8 @@ std::optional<std::uint32_t> parse_char_ref(std::string_view ref) {
     std::uint32_t d;
     if (c >= '0' && c <= '9') {
       d = static_cast<std::uint32_t>(c - '0');
-    } else if (hex && lower(c) >= 'a' && lower(c) <= 'f') {
-      d = static_cast<std::uint32_t>(lower(c) - 'a' + 10);
+    } else if (hex && ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f') {
+      d = static_cast<std::uint32_t>(ascii_lower(c) - 'a' + 10);
     } else {
       return std::nullopt;
     }

@@ -106,13 +106,6 @@ void services_chart(std::string& h, const pipeline::PipelineStats& st) {
   h += "</svg>";
 }
 
-std::string device_name(const inventory::Device& d) {
-  if (!d.hostname.empty()) return d.hostname;
-  if (!d.upnp_friendly_name.empty()) return d.upnp_friendly_name;
-  if (!d.mdns_names.empty()) return *d.mdns_names.items().begin();
-  return "";
-}
-
 }  // namespace
 
 std::string html_escape(std::string_view s) {
@@ -214,7 +207,7 @@ std::string render_html(const pipeline::Pipeline& p, const ReportMeta& meta) {
          fmt("%.2f", d.confidence) + "\"><i style=\"width:" + fmt("%.0f", d.confidence * 100) +
          "%\"></i></span> <span class=\"muted\">" + fmt("%.0f", d.confidence * 100) +
          "%</span></td>";
-    h += "<td>" + html_escape(device_name(d)) + "</td><td class=\"mono\">";
+    h += "<td>" + html_escape(d.display_name()) + "</td><td class=\"mono\">";
     for (std::size_t i = 0; i < d.addresses.size() && i < 4; ++i) {
       h += html_escape(d.addresses[i].ip.to_string()) + "<br>";
     }

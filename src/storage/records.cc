@@ -106,16 +106,15 @@ std::string_view proto_name(std::uint8_t p) {
 
 void flow_json(const flow::Flow& f, flow::EndReason reason, std::string& out) {
   JsonWriter w(out);
-  const bool icmp = f.key.proto == decode::kProtoIcmp || f.key.proto == decode::kProtoIcmpv6;
   w.begin_object();
   epoch(w, "ts", f.first_ts);
   w.field("uid", f.uid());
   w.field("id.orig_h", f.orig_ip().to_string());
-  w.field("id.orig_p", static_cast<unsigned>(icmp ? f.icmp_type : f.orig_port()));
+  w.field("id.orig_p", static_cast<unsigned>(f.logged_orig_port()));
   w.field("id.resp_h", f.resp_ip().to_string());
-  w.field("id.resp_p", static_cast<unsigned>(icmp ? f.icmp_code : f.resp_port()));
+  w.field("id.resp_p", static_cast<unsigned>(f.logged_resp_port()));
   w.field("proto", proto_name(f.key.proto));
-  if (f.key.proto != decode::kProtoTcp && f.key.proto != decode::kProtoUdp && !icmp) {
+  if (f.key.proto != decode::kProtoTcp && f.key.proto != decode::kProtoUdp && !f.is_icmp()) {
     w.field("ip_proto", static_cast<unsigned>(f.key.proto));
   }
   w.field("service", flow::app_proto_name(f.app));

@@ -127,13 +127,12 @@ void SqliteStore::begin_if_needed() {
 void SqliteStore::add_flow(const flow::Flow& f, std::string_view service, std::string_view json) {
   begin_if_needed();
   sqlite3_stmt* s = flow_stmt_;
-  const bool icmp = f.key.proto == 1 || f.key.proto == 58;
   bind_text(s, 1, f.uid());
   sqlite3_bind_double(s, 2, secs(f.first_ts));
   bind_text(s, 3, f.orig_ip().to_string());
-  sqlite3_bind_int(s, 4, icmp ? f.icmp_type : f.orig_port());
+  sqlite3_bind_int(s, 4, f.logged_orig_port());
   bind_text(s, 5, f.resp_ip().to_string());
-  sqlite3_bind_int(s, 6, icmp ? f.icmp_code : f.resp_port());
+  sqlite3_bind_int(s, 6, f.logged_resp_port());
   bind_text(s, 7, proto_name(f.key.proto));
   bind_text(s, 8, service);
   sqlite3_bind_double(s, 9, secs(f.duration()));
