@@ -12,6 +12,7 @@ packages=(
   ieee-data                 # IEEE OUI registries: device vendors
   clang libclang-rt-14-dev  # libFuzzer targets
   sqlite3 iproute2 iputils-ping procps python3  # integration tests: netns, ping, db checks
+  hping3                    # integration tests: real floods between our own namespaces
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(libndpi-bin tshark tcpdump time util-linux bc)

@@ -17,6 +17,10 @@ std::vector<std::unique_ptr<Detector>> make_detectors(const DetectConfig& config
   v.push_back(make_beacon_detector(config));
   v.push_back(make_dns_tunnel_detector(config));
   v.push_back(make_exposure_detector(config));
+  v.push_back(make_http_cnc_detector(config));
+  v.push_back(make_dga_detector(config));
+  v.push_back(make_icmp_tunnel_detector(config));
+  v.push_back(make_ddos_detector(config));
   if (config.intel && !config.intel->empty()) v.push_back(make_intel_detector(*config.intel));
   return v;
 }
@@ -35,6 +39,13 @@ void DetectorChain::on_observation(const dissect::Observation& o) {
 }
 void DetectorChain::on_arp(const decode::DecodedPacket& p) {
   for (auto& d : detectors_) d->on_arp(p, ctx_);
+}
+void DetectorChain::on_flow_progress(const flow::Flow& f) {
+  for (auto& d : detectors_) d->on_flow_progress(f, ctx_);
+}
+void DetectorChain::on_icmp_echo(const flow::Flow& f, flow::Direction dir,
+                                 const decode::DecodedPacket& p) {
+  for (auto& d : detectors_) d->on_icmp_echo(f, dir, p, ctx_);
 }
 void DetectorChain::on_tick(Timestamp now) {
   if (now > last_seen_) last_seen_ = now;

@@ -34,6 +34,13 @@ class Detector {
   virtual void on_flow_end(const flow::Flow&, Context&) {}
   virtual void on_observation(const dissect::Observation&, Context&) {}
   virtual void on_arp(const decode::DecodedPacket&, Context&) {}
+  // A flow still running whose originator packet count just reached 1024, 2048, 4096...: lets
+  // a detector judge a long flow (a flood on one 5-tuple) without waiting for it to end.
+  virtual void on_flow_progress(const flow::Flow&, Context&) {}
+  // An ICMP/ICMPv6 echo request or reply (payload included), after its flow was updated. Echo
+  // traffic is rare on a healthy network, so per-packet inspection of it is cheap.
+  virtual void on_icmp_echo(const flow::Flow&, flow::Direction, const decode::DecodedPacket&,
+                            Context&) {}
   // Called as capture time advances (about once a second) and once at the end with
   // final=true: windowed detectors decide here.
   virtual void on_tick(Timestamp /*now*/, bool /*final*/, Context&) {}
@@ -55,6 +62,19 @@ struct DetectConfig {
   double beacon_max_jitter = 0.25;  // coefficient of variation of the intervals
   // DNS tunnelling: suspicious queries (long or high-entropy labels, NULL/TXT) to one domain.
   std::size_t dns_tunnel_queries = 10;
+  // DNS exfiltration: a query name carrying encoded data (base64 with '=' '+' '/', or a long
+  // mixed-case random label) is reported even alone, when its domain is not a tunnel already.
+  bool dns_exfiltration = true;
+  // DGA: NXDOMAIN answers for algorithmic-looking names from one client within the window.
+  std::size_t dga_nxdomains = 8;
+  Timestamp dga_window = 600 * kNsPerSec;
+  // ICMP tunnels: echo packets between two hosts whose payloads are not a ping's pattern.
+  std::size_t icmp_tunnel_packets = 20;
+  // DDoS participation: packets to one target the target does not answer in kind, counted over
+  // the window, at least this many at least this fast.
+  Timestamp ddos_window = 10 * kNsPerSec;
+  std::uint64_t ddos_min_packets = 1000;
+  double ddos_min_pps = 100;
   // Threat-intelligence indicators (owned by the caller, immutable while the pipeline runs);
   // null or empty: no intel matching.
   const intel::IntelSet* intel = nullptr;
@@ -84,6 +104,8 @@ class DetectorChain {
   void on_flow_end(const flow::Flow& f);
   void on_observation(const dissect::Observation& o);
   void on_arp(const decode::DecodedPacket& p);
+  void on_flow_progress(const flow::Flow& f);
+  void on_icmp_echo(const flow::Flow& f, flow::Direction dir, const decode::DecodedPacket& p);
   void on_tick(Timestamp now);
   void finish();
   const AlertTable& alerts() const { return alerts_; }

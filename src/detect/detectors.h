@@ -15,11 +15,25 @@ std::unique_ptr<Detector> make_sweep_detector(const DetectConfig& c);
 std::unique_ptr<Detector> make_brute_force_detector(const DetectConfig& c);
 // cnc.beacon: connections to one outside host at regular intervals.
 std::unique_ptr<Detector> make_beacon_detector(const DetectConfig& c);
-// dns.tunnel: many long, random-looking or NULL/TXT queries under one domain.
+// dns.tunnel: many long, random-looking or NULL/TXT queries under one domain;
+// dns.exfiltration: a few (or one) query names that plainly carry encoded data.
 std::unique_ptr<Detector> make_dns_tunnel_detector(const DetectConfig& c);
 
 // exposure.*: cleartext credentials, UPnP AddPortMapping, outdated TLS, inbound connections.
 std::unique_ptr<Detector> make_exposure_detector(const DetectConfig& c);
+
+// cnc.http: a trojan's HTTP check-in (bare-IP Host, unusual port, POST, random token path,
+// outdated browser identity).
+std::unique_ptr<Detector> make_http_cnc_detector(const DetectConfig& c);
+
+// dns.dga: NXDOMAIN answers for many machine-generated-looking names from one client.
+std::unique_ptr<Detector> make_dga_detector(const DetectConfig& c);
+
+// icmp.tunnel: echo payloads that carry data (whole IP packets, varying sizes), not a ping's.
+std::unique_ptr<Detector> make_icmp_tunnel_detector(const DetectConfig& c);
+
+// ddos.syn / ddos.ack / ddos.udp / ddos.dns / ddos.icmp: a local device flooding one target.
+std::unique_ptr<Detector> make_ddos_detector(const DetectConfig& c);
 
 // intel.ip / intel.domain / intel.ja3: contact with indicators on threat-intelligence lists.
 std::unique_ptr<Detector> make_intel_detector(const intel::IntelSet& set);
@@ -32,11 +46,16 @@ inline constexpr std::uint32_t kSidArpSweep = 9'100'004;
 inline constexpr std::uint32_t kSidIcmpSweep = 9'100'005;
 inline constexpr std::uint32_t kSidBruteForce = 9'100'010;
 inline constexpr std::uint32_t kSidBeacon = 9'100'020;
+inline constexpr std::uint32_t kSidHttpCnc = 9'100'021;
 inline constexpr std::uint32_t kSidDnsTunnel = 9'100'030;
+inline constexpr std::uint32_t kSidIcmpTunnel = 9'100'031;
+inline constexpr std::uint32_t kSidDnsExfiltration = 9'100'032;
+inline constexpr std::uint32_t kSidDga = 9'100'033;
 inline constexpr std::uint32_t kSidCleartextCredentials = 9'100'040;
 inline constexpr std::uint32_t kSidUpnpAddPortMapping = 9'100'041;
 inline constexpr std::uint32_t kSidOldTls = 9'100'042;
 inline constexpr std::uint32_t kSidInbound = 9'100'043;
 inline constexpr std::uint32_t kSidIntel = 9'100'050;
+inline constexpr std::uint32_t kSidDdos = 9'100'080;  // + the flood kind (syn 0 ... icmp 4)
 
 }  // namespace warden::detect

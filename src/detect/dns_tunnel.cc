@@ -1,66 +1,27 @@
 // DNS tunnelling (iodine, dns2tcp and kin): data smuggled in query names under one domain
 // the attacker controls, answered with NULL or TXT records. Signs, per client and domain:
 // long labels, labels that look random (high character entropy), and NULL/TXT queries.
-#include <array>
-#include <cmath>
+// DNS exfiltration: a few queries, or one, whose names plainly carry encoded data (Base64 of
+// a file, as DNSExfiltrator and malware droppers send). Judged once the domain has been quiet
+// for a while, so a domain that turns out to be a tunnel gets one alert (the tunnel), not two.
 #include <map>
 #include <string>
 
 #include "detect/detectors.h"
+#include "detect/dns_names.h"
 
 namespace warden::detect {
 namespace {
 
 constexpr std::size_t kMaxPairs = 8192;
 
-// The domain a name belongs to: its last two labels, or three under a two-letter country
-// code with a short second level (co.uk, com.au). No public-suffix list; good enough to group.
-std::string base_domain(std::string_view name) {
-  std::size_t dots = 0, cut = std::string_view::npos;
-  for (std::size_t i = name.size(); i-- > 0;) {
-    if (name[i] != '.') continue;
-    ++dots;
-    if (dots == 2) cut = i;
-    if (dots == 3) {
-      const auto last = name.substr(name.rfind('.') + 1);
-      const auto second = name.substr(cut + 1, name.rfind('.') - cut - 1);
-      if (last.size() == 2 && second.size() <= 3) cut = i;
-      break;
-    }
-  }
-  return std::string(cut == std::string_view::npos ? name : name.substr(cut + 1));
-}
-
-double entropy(std::string_view s) {
-  std::array<int, 256> counts{};
-  for (unsigned char c : s) ++counts[c];
-  double h = 0;
-  for (int c : counts) {
-    if (c == 0) continue;
-    const double p = static_cast<double>(c) / static_cast<double>(s.size());
-    h -= p * std::log2(p);
-  }
-  return h;
-}
-
 // Why a query name looks like carried data ("" when it does not).
 std::string suspicion(const protocols::DnsQuestion& q) {
   if (q.type == 10) return "NULL query";
-  std::string_view name = q.name;
-  std::size_t longest = 0;
-  std::string_view longest_label;
-  for (std::size_t start = 0; start <= name.size();) {
-    std::size_t dot = name.find('.', start);
-    if (dot == std::string_view::npos) dot = name.size();
-    if (dot - start > longest) {
-      longest = dot - start;
-      longest_label = name.substr(start, dot - start);
-    }
-    start = dot + 1;
-  }
-  if (longest >= 40) return "label of " + std::to_string(longest) + " characters";
-  if (longest >= 20 && entropy(longest_label) >= 3.8) return "random-looking label";
-  if (q.type == 16 && name.size() >= 30) return "long TXT query";
+  const std::string_view label = longest_label(q.name);
+  if (label.size() >= 40) return "label of " + std::to_string(label.size()) + " characters";
+  if (label.size() >= 20 && entropy(label) >= 3.8) return "random-looking label";
+  if (q.type == 16 && q.name.size() >= 30) return "long TXT query";
   return {};
 }
 
@@ -69,7 +30,16 @@ class DnsTunnelDetector : public Detector {
   explicit DnsTunnelDetector(const DetectConfig& c) : c_(c) {}
   std::string_view name() const override { return "dns_tunnel"; }
 
-  void on_tick(Timestamp now, bool /*final*/, Context&) override {
+  void on_tick(Timestamp now, bool final, Context& ctx) override {
+    if (c_.dns_exfiltration && (final || now >= next_exfil_check_)) {
+      next_exfil_check_ = now + 10 * kNsPerSec;
+      for (auto& [key, p] : pairs_) {
+        if (p.encoded > p.encoded_reported && p.reported == 0 &&
+            (final || p.last + kExfilQuiet < now)) {
+          exfiltration(key, p, ctx);
+        }
+      }
+    }
     prune_idle(pairs_, now, 3600 * kNsPerSec, next_prune_, [](const Pair& p) { return p.last; });
   }
 
@@ -81,18 +51,29 @@ class DnsTunnelDetector : public Detector {
     const IpAddr& client = from_client ? o.ctx.src_ip : o.ctx.dst_ip;
     const MacAddr& client_mac = from_client ? o.ctx.src_mac : o.ctx.dst_mac;
     for (const auto& q : d->msg.questions) {
-      const std::string why = suspicion(q);
-      if (why.empty()) continue;
+      std::string data = encoded_data_reason(q.name);
+      std::string why = suspicion(q);
+      if (why.empty() && data.empty()) continue;
+      if (why.empty()) why = data;
       const std::string domain = base_domain(q.name);
       auto key = std::make_pair(client, domain);
       auto it = pairs_.find(key);
       if (it == pairs_.end()) {
         if (pairs_.size() >= kMaxPairs) return;
         it = pairs_.emplace(key, Pair{o.ctx.ts, o.ctx.ts, 0, 0, why}).first;
+        it->second.client_mac = client_mac;
+        it->second.server = from_client ? o.ctx.dst_ip : o.ctx.src_ip;
+        it->second.proto = o.ctx.proto;
       }
       Pair& p = it->second;
       ++p.queries;
       p.last = std::max(p.last, o.ctx.ts);
+      if (!data.empty()) {
+        if (p.encoded++ == 0) {
+          p.encoded_why = std::move(data);
+          p.encoded_name = q.name.substr(0, 120);
+        }
+      }
       if (p.queries < c_.dns_tunnel_queries) continue;
       Alert a;
       a.detector = "dns.tunnel";
@@ -124,10 +105,46 @@ class DnsTunnelDetector : public Detector {
     Timestamp first, last;
     std::size_t queries, reported;
     std::string example;
+    std::size_t encoded = 0, encoded_reported = 0;
+    std::string encoded_why, encoded_name;
+    MacAddr client_mac;
+    IpAddr server;
+    std::uint8_t proto = 0;
   };
+  // How long a domain with encoded queries must stay quiet before it is judged exfiltration
+  // rather than the start of a tunnel.
+  static constexpr Timestamp kExfilQuiet = 30 * kNsPerSec;
+
+  void exfiltration(const std::pair<IpAddr, std::string>& key, Pair& p, Context& ctx) {
+    Alert a;
+    a.detector = "dns.exfiltration";
+    a.signature_id = kSidDnsExfiltration;
+    a.signature = "WARDEN DNS exfiltration: encoded data in a query name";
+    a.category = "Potential Corporate Privacy Violation";
+    a.severity = Severity::kMedium;
+    a.src_ip = key.first;
+    a.dest_ip = p.server;
+    a.dest_port = 53;
+    a.proto = p.proto;
+    a.device = ctx.device_of(p.client_mac, key.first);
+    a.first_ts = p.first;
+    a.last_ts = p.last;
+    a.explanation = "This device looked up " + std::to_string(p.encoded) +
+                    (p.encoded == 1 ? " name" : " names") + " under " + key.second +
+                    (p.encoded == 1 ? " that carries" : " that carry") + " encoded data (" +
+                    p.encoded_why + "): a way to send files out of the network through DNS.";
+    a.note("domain", key.second);
+    a.note("query", p.encoded_name);
+    a.note("encoded_queries", p.encoded);
+    a.group = key.second;
+    a.count = p.encoded - p.encoded_reported;
+    p.encoded_reported = p.encoded;
+    ctx.alerts.raise(std::move(a));
+  }
+
   DetectConfig c_;
   std::map<std::pair<IpAddr, std::string>, Pair> pairs_;
-  Timestamp next_prune_ = 0;
+  Timestamp next_prune_ = 0, next_exfil_check_ = 0;
 };
 
 }  // namespace

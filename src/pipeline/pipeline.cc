@@ -4,6 +4,15 @@
 #include "core/time.h"
 
 namespace warden::pipeline {
+namespace {
+
+// ICMP echo request/reply (v4: 8/0, v6: 128/129).
+bool is_echo(const decode::DecodedPacket& p) {
+  if (p.ip_proto == decode::kProtoIcmp) return p.icmp_type == 8 || p.icmp_type == 0;
+  return p.icmp_type == 128 || p.icmp_type == 129;
+}
+
+}  // namespace
 
 Pipeline::Pipeline(const PipelineConfig& config, const inventory::OuiDatabase* oui,
                    storage::RecordSink& sink)
@@ -41,6 +50,15 @@ void Pipeline::process(Bytes frame, std::uint32_t link_type, Timestamp ts,
   auto u = flows_.process(pkt_);
   if (!u.flow) return;
   if (u.created) inventory_.on_flow_start(*u.flow, pkt_);
+  if (u.dir == flow::Direction::kOrigToResp) {
+    // Long flows are shown to the detectors as they grow (1024, 2048, 4096... packets): a
+    // flood on one 5-tuple must be seen while it lasts. One test per packet, a call rarely.
+    const std::uint64_t n = u.flow->dir[0].packets;
+    if (n >= 1024 && (n & (n - 1)) == 0) detectors_.on_flow_progress(*u.flow);
+  }
+  if (u.flow->is_icmp() && pkt_.has_l4 && is_echo(pkt_)) {
+    detectors_.on_icmp_echo(*u.flow, u.dir, pkt_);
+  }
   if (!u.flow->dissect_done || pkt_.ip_proto == decode::kProtoUdp) {
     dissector_.on_packet(*u.flow, u.dir, pkt_);
   }

@@ -1,0 +1,31 @@
+// Judgements on DNS names shared by the DNS detectors (tunnels, exfiltration, DGA): which
+// domain a name belongs to, and whether a label looks like carried data or like a name a
+// program generated rather than a person chose. Pure functions over text, unit-tested.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace warden::detect {
+
+// The domain a name belongs to: its last two labels, or three under a two-letter country
+// code with a short second level (co.uk, com.au). No public-suffix list; good enough to group.
+std::string base_domain(std::string_view name);
+
+// Shannon entropy of the characters, in bits per character.
+double entropy(std::string_view s);
+
+// The longest label of a name.
+std::string_view longest_label(std::string_view name);
+
+// Why one query name on its own carries encoded data ("" when it does not): a long label with
+// base64's '+' '/' '=' or other characters no host name has, or a long mixed-case random label
+// (DNS is case-insensitive: people and resolvers do not write Base64 by accident).
+std::string encoded_data_reason(std::string_view name);
+
+// Whether the label a domain was registered under (the first label of base_domain) looks
+// algorithmically generated: long, and made mostly of letter pairs rare in chosen names, or
+// with digits scattered through its letters.
+bool looks_generated(std::string_view name);
+
+}  // namespace warden::detect
