@@ -26,6 +26,12 @@ class ExposureDetector : public Detector {
       if ((m->username || m->has_password) && c.dst_port != 8883) {
         cleartext(ctx, o, "MQTT", m->username ? "username \"" + *m->username + "\"" : "a password");
       }
+    } else if (const auto* l = std::get_if<protocols::CleartextLogin>(&o.body)) {
+      if (l->password_sent) {
+        cleartext(
+            ctx, o, l->protocol,
+            l->username.empty() ? "a password" : "user \"" + l->username + "\" and a password");
+      }
     } else if (const auto* h = std::get_if<dissect::HttpRequestObservation>(&o.body)) {
       if (iequals(h->auth_scheme, "Basic")) cleartext(ctx, o, "HTTP Basic", "a password");
       if (icontains(h->soap_action, "AddPortMapping")) {

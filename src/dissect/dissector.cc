@@ -27,6 +27,9 @@ struct StreamState : flow::FlowExtension {
   std::size_t body_start = 0, body_length = 0;
   std::string location;                  // http://host/target of the request, for UPnP descriptions
   std::vector<Observation> pending_dns;  // queries waiting for their answers, oldest first
+  // FTP/Telnet: the login being followed, and payload packets given to it per direction.
+  std::unique_ptr<protocols::LoginTracker> login;
+  std::array<std::uint8_t, 2> login_packets{};
 };
 
 StreamState& state_of(flow::Flow& f) {
@@ -62,7 +65,8 @@ std::string_view observation_kind_name(std::size_t index) {
                                                 "http_response",
                                                 "tls_client_hello",
                                                 "tls_server_hello",
-                                                "mqtt_connect"};
+                                                "mqtt_connect",
+                                                "login"};
   static_assert(std::size(kNames) == kObservationKinds, "one name per ObservationBody type");
   return index < kObservationKinds ? kNames[index] : "unknown";
 }
@@ -316,6 +320,10 @@ void Dissector::udp(flow::Flow& f, Direction /*dir*/, const decode::DecodedPacke
 
 void Dissector::tcp(flow::Flow& f, Direction dir, const decode::DecodedPacket& pkt) {
   const auto d = static_cast<std::size_t>(dir);
+  if (f.ext && static_cast<StreamState&>(*f.ext).login) {
+    follow_login(f, dir, pkt, pkt.payload);
+    return;
+  }
   if (f.inspected[0] >= kMaxInspected && f.inspected[1] >= kMaxInspected) {
     f.dissect_done = true;
     return;
@@ -436,8 +444,34 @@ void Dissector::tcp_client_payload(flow::Flow& f, const decode::DecodedPacket& p
       state_of(f).mqtt_ping_sent = true;
     } else if (is_telnet_negotiation(data)) {
       f.app = AppProto::kTelnet;
-      f.dissect_done = true;
+      start_login(f, protocols::LoginTracker::Protocol::kTelnet);
+      follow_login(f, Direction::kOrigToResp, pkt, data);
     }
+  }
+}
+
+void Dissector::start_login(flow::Flow& f, protocols::LoginTracker::Protocol p) {
+  state_of(f).login = std::make_unique<protocols::LoginTracker>(p);
+}
+
+void Dissector::follow_login(flow::Flow& f, Direction dir, const decode::DecodedPacket& pkt,
+                             Bytes data) {
+  StreamState& st = state_of(f);
+  const auto d = static_cast<std::size_t>(dir);
+  // Typing arrives a key per packet: a login takes a few dozen packets, then the flow is done.
+  if (++st.login_packets[d] > kMaxLoginPackets || st.login->done()) {
+    st.login.reset();
+    f.dissect_done = true;
+    return;
+  }
+  if (dir == Direction::kRespToOrig) {
+    st.login->server(data);
+    return;
+  }
+  if (auto login = st.login->client(data)) {
+    st.login.reset();
+    f.dissect_done = true;
+    emit(f, pkt, std::move(*login));
   }
 }
 
@@ -463,6 +497,12 @@ void Dissector::tcp_server_payload(flow::Flow& f, const decode::DecodedPacket& p
     } else if (data.size() == 2 && byte_at(data, 0) == 0xd0 && byte_at(data, 1) == 0 && f.ext &&
                static_cast<StreamState&>(*f.ext).mqtt_ping_sent) {
       f.app = AppProto::kMqtt;  // PINGRESP answering PINGREQ
+    }
+    if (f.app == AppProto::kTelnet || f.app == AppProto::kFtp) {
+      start_login(f, f.app == AppProto::kFtp ? protocols::LoginTracker::Protocol::kFtp
+                                             : protocols::LoginTracker::Protocol::kTelnet);
+      follow_login(f, Direction::kRespToOrig, pkt, data);
+      return;
     }
     if (f.app != AppProto::kUnknown && f.app != AppProto::kTls) {
       f.dissect_done = true;

@@ -25,6 +25,8 @@ struct DissectorStats {
 class Dissector {
  public:
   static constexpr std::uint8_t kMaxInspected = 8;
+  // FTP/Telnet flows are followed further, through their login (see protocols/login.h).
+  static constexpr std::uint8_t kMaxLoginPackets = 96;
   static constexpr std::size_t kMaxBuffered = 64 * 1024;  // per direction, for split messages
   static constexpr std::size_t kMaxPendingDns = 16;       // unanswered queries kept per flow
 
@@ -42,6 +44,9 @@ class Dissector {
   void tcp(flow::Flow& f, flow::Direction dir, const decode::DecodedPacket& pkt);
   void tcp_client_payload(flow::Flow& f, const decode::DecodedPacket& pkt, Bytes data);
   void tcp_server_payload(flow::Flow& f, const decode::DecodedPacket& pkt, Bytes data);
+  void start_login(flow::Flow& f, protocols::LoginTracker::Protocol p);
+  void follow_login(flow::Flow& f, flow::Direction dir, const decode::DecodedPacket& pkt,
+                    Bytes data);
   ObsContext context(const flow::Flow& f, const decode::DecodedPacket& pkt) const;
   void dns(flow::Flow& f, const decode::DecodedPacket& pkt, protocols::DnsMessage msg);
   void emit(const flow::Flow& f, const decode::DecodedPacket& pkt, ObservationBody body);

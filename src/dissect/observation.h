@@ -14,6 +14,7 @@
 #include "core/time.h"
 #include "protocols/dhcp.h"
 #include "protocols/dns.h"
+#include "protocols/login.h"
 #include "protocols/mqtt.h"
 #include "protocols/ssdp.h"
 #include "protocols/tls.h"
@@ -63,7 +64,8 @@ struct UpnpDescriptionObservation {
 using ObservationBody =
     std::variant<protocols::DhcpMessage, DnsObservation, protocols::SsdpMessage,
                  UpnpDescriptionObservation, HttpRequestObservation, HttpResponseObservation,
-                 protocols::TlsClientHello, protocols::TlsServerHello, protocols::MqttConnect>;
+                 protocols::TlsClientHello, protocols::TlsServerHello, protocols::MqttConnect,
+                 protocols::CleartextLogin>;
 
 struct Observation {
   ObsContext ctx;

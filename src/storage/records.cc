@@ -249,6 +249,10 @@ void observation_json(const dissect::Observation& o, std::string& out) {
               .field("clean_start", b.clean_start)
               .field("keep_alive", static_cast<unsigned>(b.keep_alive));
           if (b.will_topic) w.field("will_topic", *b.will_topic);
+        } else if constexpr (std::is_same_v<T, protocols::CleartextLogin>) {
+          w.field("protocol", b.protocol)
+              .field("username", b.username)
+              .field("password_sent", b.password_sent);
         }
       },
       o.body);
