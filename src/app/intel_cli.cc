@@ -41,6 +41,9 @@ constexpr const char* kParseHelp =
     "      --column N|NAME  CSV: the indicator is in column N (0-based) or the column whose\n"
     "                       header is NAME\n";
 
+// The add help quotes the download limit.
+static_assert(intel::kMaxListBytes == 256ull << 20, "update 'warden intel add --help'");
+
 struct SubHelp {
   const char* name;
   const char* usage;
@@ -307,9 +310,14 @@ int intel_list(const SubArgs& a) {
 
 int intel_refresh(const SubArgs& a) {
   intel::ListStore store(a.store);
-  if (!store.exists() && a.args.empty()) {
-    std::printf("no lists in %s to refresh\n", store.dir().c_str());
-    return kExitOk;
+  if (!store.exists()) {  // said here: taking the lock would create an empty store
+    if (a.args.empty()) {
+      std::printf("no lists in %s to refresh\n", store.dir().c_str());
+      return kExitOk;
+    }
+    std::fprintf(stderr, "warden intel refresh: the intel store %s does not exist\n",
+                 store.dir().c_str());
+    return kExitFatal;
   }
   auto lock = intel::StoreLock::acquire(store);
   if (!lock) {
@@ -358,6 +366,11 @@ int intel_refresh(const SubArgs& a) {
 int intel_remove(const SubArgs& a) {
   if (a.args.empty()) return usage_error("remove", "wants the NAME of a list");
   intel::ListStore store(a.store);
+  if (!store.exists()) {
+    std::fprintf(stderr, "warden intel remove: the intel store %s does not exist\n",
+                 store.dir().c_str());
+    return kExitFatal;
+  }
   auto lock = intel::StoreLock::acquire(store);
   if (!lock) {
     std::fprintf(stderr, "warden intel remove: %s\n", lock.error().c_str());
