@@ -277,14 +277,14 @@ Result<bool, std::string> ListStore::ensure_dir() const {
 Result<std::vector<std::string>, std::string> ListStore::names() const {
   std::vector<std::string> out;
   std::error_code ec;
-  fs::directory_iterator it(dir_, ec);
-  if (ec) return unexpected("cannot read the intel store " + dir_ + ": " + ec.message());
-  for (const auto& entry : it) {
-    const std::string file = entry.path().filename().string();
+  // The error_code forms throughout: the store reports, it never throws.
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string file = it->path().filename().string();
     if (!file.ends_with(".meta")) continue;
     std::string name = file.substr(0, file.size() - 5);
     if (valid_list_name(name)) out.push_back(std::move(name));
   }
+  if (ec) return unexpected("cannot read the intel store " + dir_ + ": " + ec.message());
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -306,7 +306,9 @@ Result<ListMeta, std::string> ListStore::read_meta(std::string_view name) const 
   local.max_bytes = kMaxMetaBytes;
   auto text = fetch(local);
   if (!text) {
-    if (!fs::exists(p)) return unexpected("no list named '" + std::string(name) + "' in " + dir_);
+    std::error_code ec;
+    if (!fs::exists(p, ec))
+      return unexpected("no list named '" + std::string(name) + "' in " + dir_);
     return unexpected(text.error());
   }
   auto meta = parse_meta(text->body);
@@ -354,7 +356,8 @@ Result<ListMeta, std::string> ListStore::add(ListMeta spec, const Fetcher& fetch
     return unexpected("bad list name '" + spec.name +
                       "': use 1-64 letters, digits, '.', '_' or '-', not starting with '.'");
   }
-  if (fs::exists(path(spec.name, ".meta"))) {
+  std::error_code ec;
+  if (fs::exists(path(spec.name, ".meta"), ec)) {
     return unexpected("a list named '" + spec.name + "' already exists in " + dir_ +
                       " ('warden intel refresh " + spec.name + "' fetches it again)");
   }
@@ -412,6 +415,7 @@ Result<RefreshOutcome, std::string> ListStore::refresh(std::string_view name,
   }
   auto got = fetcher(req);
   if (!got) return fail(got.error());
+  if (got->not_modified && !cached) return fail("304 Not Modified, but no copy is stored");
   const bool same = got->not_modified || (cached && *cached == got->body);
   if (!same) {
     IntelSet scratch;
@@ -441,7 +445,9 @@ Result<RefreshOutcome, std::string> ListStore::refresh(std::string_view name,
 Result<bool, std::string> ListStore::remove(std::string_view name) {
   if (auto meta = read_meta(name); !meta) {
     // A damaged metadata file can still be removed; only a missing one is an error.
-    if (!fs::exists(path(name, ".meta")) || !valid_list_name(name)) return unexpected(meta.error());
+    std::error_code ec;
+    if (!valid_list_name(name) || !fs::exists(path(name, ".meta"), ec))
+      return unexpected(meta.error());
   }
   // The metadata first: without it the list is no longer in the store, whatever happens next.
   for (const char* ext : {".meta", ".list"}) {

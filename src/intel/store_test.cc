@@ -290,6 +290,21 @@ TEST(Store, ConditionalRefreshWithValidators) {
   EXPECT_EQ(r->meta.etag, "\"v1\"");  // a 304 without validators keeps ours
   EXPECT_EQ(r->meta.last_success, 20);
   EXPECT_EQ(calls, 2);
+  // A lost NAME.list: no validators are sent, so the full list comes back and is stored.
+  fs::remove(tmp.path() + "/http.list");
+  r = store.refresh("http", server, 30);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->state, RefreshState::kUpdated);
+  EXPECT_TRUE(seen.etag.empty());
+  EXPECT_EQ(*store.read_text("http"), "192.0.2.1\n");
+  // A server answering 304 to an unconditional request gives us nothing to use.
+  fs::remove(tmp.path() + "/http.list");
+  Fetcher always_304 = [](const FetchRequest&) -> FetchResult {
+    Fetched f;
+    f.not_modified = true;
+    return f;
+  };
+  EXPECT_FALSE(store.refresh("http", always_304, 40));
 }
 
 TEST(Store, DamagedMetadataIsSkippedWhenLoadingAndCanBeRemoved) {

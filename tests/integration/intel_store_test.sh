@@ -25,6 +25,9 @@ check() {  # check NAME EXPECTED_STATUS ACTUAL_STATUS [grep-pattern file]
   ok "$name"
 }
 run() { "$warden" "$@" >"$tmp/out" 2>"$tmp/err"; echo $?; }
+# Only 127.0.0.1 is ever contacted: never through a proxy from the environment.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
 
 store=$tmp/store
 www=$tmp/www
