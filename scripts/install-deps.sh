@@ -10,6 +10,7 @@ packages=(
   libpcap-dev libsqlite3-dev libssl-dev
   googletest libgtest-dev libbenchmark-dev
   ieee-data                 # IEEE OUI registries: device vendors
+  libcurl4-openssl-dev      # warden intel: fetching indicator lists from URLs
   clang libclang-rt-14-dev  # libFuzzer targets
   sqlite3 iproute2 iputils-ping procps python3  # integration tests: netns, ping, db checks
   hping3                    # integration tests: real floods between our own namespaces

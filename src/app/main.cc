@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "app/console.h"
+#include "app/intel_cli.h"
 #include "capture/file_format.h"
 #include "capture/live_source.h"
 #include "capture/mapped_file.h"
@@ -51,6 +52,8 @@ struct CommonOptions {
   bool progress = true;
   std::string oui_dir = std::string(inventory::kDefaultOuiDir);
   std::vector<std::string> intel_files;
+  std::string intel_store;  // empty: the default store
+  bool use_intel_store = true;
   pipeline::PipelineConfig pipeline;
 };
 
@@ -85,8 +88,8 @@ enum OptionId {
   kOptNoProgress,
   kOptNoDetect,
   kOptIntel,
-  kOptColumn,
-  kOptKind,
+  kOptIntelStore,
+  kOptNoIntelStore,
   kOptTcpTimeout,
   kOptUdpTimeout,
   kOptUser,
@@ -119,6 +122,12 @@ bool common_option(int c, const char* arg, CommonOptions& o, const char* cmd) {
       return true;
     case kOptIntel:
       o.intel_files.emplace_back(arg);
+      return true;
+    case kOptIntelStore:
+      o.intel_store = arg;
+      return true;
+    case kOptNoIntelStore:
+      o.use_intel_store = false;
       return true;
     case kOptOuiDir:
       o.oui_dir = arg;
@@ -159,6 +168,10 @@ constexpr const char* kCommonHelp =
     "      --no-detect       run no threat detectors (alerts.jsonl stays empty)\n"
     "      --intel FILE      threat-intelligence list (IPs, CIDRs, domains, JA3; plain, hosts\n"
     "                        or CSV); repeat for several. Check one with 'warden intel check'\n"
+    "      --store DIR       intel store whose lists are all loaded ('warden intel add';\n"
+    "                        default $WARDEN_INTEL_DIR, /var/lib/warden/intel as root, else\n"
+    "                        ~/.local/share/warden/intel), when it exists\n"
+    "      --no-intel-store  do not load the intel store\n"
     "  -q, --quiet           no progress bar and no summary screen\n"
     "      --no-progress     no progress bar\n"
     "  -h, --help            this help\n";
@@ -172,6 +185,8 @@ const option kCommonLong[] = {
     {"no-progress", no_argument, nullptr, kOptNoProgress},
     {"no-detect", no_argument, nullptr, kOptNoDetect},
     {"intel", required_argument, nullptr, kOptIntel},
+    {"store", required_argument, nullptr, kOptIntelStore},
+    {"no-intel-store", no_argument, nullptr, kOptNoIntelStore},
     {"tcp-timeout", required_argument, nullptr, kOptTcpTimeout},
     {"udp-timeout", required_argument, nullptr, kOptUdpTimeout},
     {"help", no_argument, nullptr, 'h'},
@@ -191,38 +206,6 @@ std::unique_ptr<inventory::OuiDatabase> load_oui(const CommonOptions& o) {
     return nullptr;
   }
   return std::make_unique<inventory::OuiDatabase>(std::move(*db));
-}
-
-// Loads threat-intelligence lists into `set`; prints what each held. False (after saying why)
-// when a file cannot be read or parsed.
-bool load_intel(const std::vector<std::string>& files, const intel::ListOptions& base,
-                intel::IntelSet& set, bool verbose) {
-  for (const auto& file : files) {
-    auto map = capture::MappedFile::open(file);
-    if (!map) {
-      std::fprintf(stderr, "warden: intel list %s\n", map.error().c_str());
-      return false;
-    }
-    intel::ListOptions opt = base;
-    opt.name = std::filesystem::path(file).filename().string();
-    auto st = set.add_list(as_string_view(map->bytes()), opt);
-    if (!st) {
-      std::fprintf(stderr, "warden: intel list %s: %.*s (line %zu)\n", file.c_str(),
-                   static_cast<int>(st.error().reason.size()), st.error().reason.data(),
-                   st.error().offset);
-      return false;
-    }
-    if (verbose) {
-      std::fprintf(stderr,
-                   "warden: intel %s: %zu indicators (%zu IPs, %zu CIDRs, %zu domains, %zu JA3)",
-                   opt.name.c_str(), st->total(), st->ips, st->cidrs, st->domains, st->ja3);
-      if (st->skipped)
-        std::fprintf(stderr, "; %zu lines skipped, first at line %zu", st->skipped,
-                     st->first_bad_line);
-      std::fprintf(stderr, "\n");
-    }
-  }
-  return true;
 }
 
 std::string default_output(const std::string& name) {
@@ -292,6 +275,8 @@ int cmd_analyze(int argc, char** argv) {
   auto oui = load_oui(o);
   intel::IntelSet intel_set;
   if (!load_intel(o.intel_files, {}, intel_set, !o.quiet)) return kExitFatal;
+  if (o.use_intel_store && !load_intel_store(o.intel_store, intel_set, !o.quiet, "analyze"))
+    return kExitFatal;
   o.pipeline.detect.intel = &intel_set;
   // Storage (JSON formatting, files, SQLite) runs on its own thread behind a bounded channel.
   storage::AsyncSink storage_channel(**writer);
@@ -503,6 +488,8 @@ int cmd_monitor(int argc, char** argv) {
   auto oui = load_oui(o);     // read before dropping: the registry may not be readable after
   intel::IntelSet intel_set;  // likewise the intel lists
   if (!load_intel(o.intel_files, {}, intel_set, !o.quiet)) return kExitFatal;
+  if (o.use_intel_store && !load_intel_store(o.intel_store, intel_set, !o.quiet, "monitor"))
+    return kExitFatal;
   o.pipeline.detect.intel = &intel_set;
   std::string err;
   if (!drop_privileges(user, err)) {
@@ -609,66 +596,10 @@ int cmd_version(int, char**) {
   return kExitOk;
 }
 
-// ---------------------------------------------------------------------------------- intel
-
-int cmd_intel(int argc, char** argv) {
-  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
-      std::strcmp(argv[1], "check") != 0) {
-    std::FILE* out = argc >= 2 && std::strcmp(argv[1], "check") != 0 &&
-                             std::strcmp(argv[1], "--help") != 0 && std::strcmp(argv[1], "-h") != 0
-                         ? stderr
-                         : stdout;
-    std::fprintf(out,
-                 "Usage: warden intel check [--column N|NAME] [--kind ip|domain|ja3] FILE...\n"
-                 "Reads threat-intelligence lists the way analyze/monitor --intel will and says\n"
-                 "what they hold: one indicator per line (comments with #, ; or //), hosts-file\n"
-                 "lines (0.0.0.0 name), or CSV with the indicator in a column.\n");
-    return out == stdout ? kExitOk : kExitUsage;
-  }
-  intel::ListOptions base;
-  const option longs[] = {{"column", required_argument, nullptr, kOptColumn},
-                          {"kind", required_argument, nullptr, kOptKind},
-                          {nullptr, 0, nullptr, 0}};
-  optind = 2;
-  for (int c; (c = getopt_long(argc, argv, "", longs, nullptr)) != -1;) {
-    std::uint64_t v = 0;
-    if (c == kOptColumn) {
-      if (parse_uint(optarg, v) && v < 256)
-        base.column = static_cast<int>(v);
-      else
-        base.column_name = optarg;
-    } else if (c == kOptKind) {
-      const std::string k = optarg;
-      if (k == "ip")
-        base.kind = intel::Kind::kIp;
-      else if (k == "domain")
-        base.kind = intel::Kind::kDomain;
-      else if (k == "ja3")
-        base.kind = intel::Kind::kJa3;
-      else {
-        std::fprintf(stderr, "warden intel: --kind is ip, domain or ja3, not '%s'\n", optarg);
-        return kExitUsage;
-      }
-    } else {
-      return kExitUsage;
-    }
-  }
-  std::vector<std::string> files(argv + optind, argv + argc);
-  if (files.empty()) {
-    std::fprintf(stderr, "warden intel check: no list file given\n");
-    return kExitUsage;
-  }
-  intel::IntelSet set;
-  if (!load_intel(files, base, set, true)) return kExitFatal;
-  std::printf("%zu indicators from %zu lists, about %zu bytes each in memory\n", set.size(),
-              set.lists().size(), set.empty() ? 0 : set.memory_bytes() / set.size());
-  return kExitOk;
-}
-
 const Command kCommands[] = {
     {"analyze", cmd_analyze, "analyse pcap/pcapng files: flows, observations, device inventory"},
     {"monitor", cmd_monitor, "run the same analysis live on a network interface"},
-    {"intel", cmd_intel, "check threat-intelligence lists for analyze/monitor --intel"},
+    {"intel", cmd_intel, "threat-intelligence lists: add, list, refresh, remove, check"},
     {"version", cmd_version, "print the version"},
 };
 

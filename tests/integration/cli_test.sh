@@ -53,7 +53,7 @@ check "default output folder is announced" 0 "$(cat "$tmp/status")" "writing to 
 # Threat-intelligence lists: checked, loaded, matched; a missing list is a clear error.
 printf '# a feed\n141.193.213.0/24\nnot an indicator\n0.0.0.0 c2.example.net\n' > "$tmp/feed.txt"
 check "intel check" 0 "$(run intel check "$tmp/feed.txt")" "1 CIDRs, 1 domains.*1 lines skipped, first at line 3" "$tmp/err"
-check "intel help" 0 "$(run intel --help)" "Usage: warden intel check" "$tmp/out"
+check "intel help" 0 "$(run intel --help)" "warden intel check" "$tmp/out"
 check "intel missing list" 1 "$(run analyze -q -o "$tmp/o5" --intel "$tmp/none.txt" "$data/ndpi/pcap/mqtt.pcap")" "none.txt" "$tmp/err"
 check "intel match in analyze" 0 "$(run analyze -q -o "$tmp/o6" --intel "$tmp/feed.txt" "$data/slips/test-cc__test-cc-capture-2.pcap")"
 if grep -q '"detector":"intel.ip"' "$tmp/o6/alerts.jsonl"; then echo "ok   intel alert raised"; pass=$((pass + 1));
