@@ -25,6 +25,7 @@
 #include "capture/file_format.h"
 #include "capture/live_source.h"
 #include "capture/mapped_file.h"
+#include "geo/geo.h"
 #include "intel/intel.h"
 #include "inventory/oui.h"
 #include "pipeline/pipeline.h"
@@ -54,6 +55,7 @@ struct CommonOptions {
   std::vector<std::string> intel_files;
   std::string intel_store;  // empty: the default store
   bool use_intel_store = true;
+  std::vector<std::string> geo_files;
   pipeline::PipelineConfig pipeline;
 };
 
@@ -81,6 +83,40 @@ bool parse_uint(const char* s, std::uint64_t& out) {
   return true;
 }
 
+// Loads country/ASN range lists; false (after saying why) when one cannot be read or holds no
+// range at all (most likely the wrong file).
+bool load_geo(const std::vector<std::string>& files, geo::GeoDb& db, bool verbose) {
+  for (const auto& file : files) {
+    auto map = capture::MappedFile::open(file);
+    if (!map) {
+      std::fprintf(stderr, "warden: geo list %s\n", map.error().c_str());
+      return false;
+    }
+    auto st = db.add_csv(as_string_view(map->bytes()));
+    if (!st) {
+      std::fprintf(stderr, "warden: geo list %s: %.*s\n", file.c_str(),
+                   static_cast<int>(st.error().reason.size()), st.error().reason.data());
+      return false;
+    }
+    if (st->country_ranges + st->asn_ranges == 0) {
+      std::fprintf(stderr,
+                   "warden: geo list %s: no ranges (expected lines 'start,end,CC' or "
+                   "'start,end,ASN,organisation'; first bad line %zu)\n",
+                   file.c_str(), st->first_bad_line);
+      return false;
+    }
+    if (verbose) {
+      std::fprintf(stderr, "warden: geo %s: %zu country ranges, %zu network ranges", file.c_str(),
+                   st->country_ranges, st->asn_ranges);
+      if (st->skipped > 0)
+        std::fprintf(stderr, "; %zu lines skipped (first: line %zu)", st->skipped,
+                     st->first_bad_line);
+      std::fputc('\n', stderr);
+    }
+  }
+  return true;
+}
+
 enum OptionId {
   kOptNoSqlite = 1000,
   kOptMaxFlows,
@@ -90,6 +126,7 @@ enum OptionId {
   kOptIntel,
   kOptIntelStore,
   kOptNoIntelStore,
+  kOptGeo,
   kOptTcpTimeout,
   kOptUdpTimeout,
   kOptUser,
@@ -122,6 +159,9 @@ bool common_option(int c, const char* arg, CommonOptions& o, const char* cmd) {
       return true;
     case kOptIntel:
       o.intel_files.emplace_back(arg);
+      return true;
+    case kOptGeo:
+      o.geo_files.emplace_back(arg);
       return true;
     case kOptIntelStore:
       o.intel_store = arg;
@@ -172,6 +212,8 @@ constexpr const char* kCommonHelp =
     "                        default $WARDEN_INTEL_DIR, /var/lib/warden/intel as root, else\n"
     "                        ~/.local/share/warden/intel), when it exists\n"
     "      --no-intel-store  do not load the intel store\n"
+    "      --geo FILE        country or ASN ranges (ip-location-db CSV: start,end,CC or\n"
+    "                        start,end,ASN,org); alerts name the peer's country and network\n"
     "  -q, --quiet           no progress bar and no summary screen\n"
     "      --no-progress     no progress bar\n"
     "  -h, --help            this help\n";
@@ -187,6 +229,7 @@ const option kCommonLong[] = {
     {"intel", required_argument, nullptr, kOptIntel},
     {"store", required_argument, nullptr, kOptIntelStore},
     {"no-intel-store", no_argument, nullptr, kOptNoIntelStore},
+    {"geo", required_argument, nullptr, kOptGeo},
     {"tcp-timeout", required_argument, nullptr, kOptTcpTimeout},
     {"udp-timeout", required_argument, nullptr, kOptUdpTimeout},
     {"help", no_argument, nullptr, 'h'},
@@ -278,6 +321,9 @@ int cmd_analyze(int argc, char** argv) {
   if (o.use_intel_store && !load_intel_store(o.intel_store, intel_set, !o.quiet, "analyze"))
     return kExitFatal;
   o.pipeline.detect.intel = &intel_set;
+  geo::GeoDb geo_db;
+  if (!load_geo(o.geo_files, geo_db, !o.quiet)) return kExitFatal;
+  o.pipeline.detect.geo = &geo_db;
   // Storage (JSON formatting, files, SQLite) runs on its own thread behind a bounded channel.
   storage::AsyncSink storage_channel(**writer);
   pipeline::Pipeline pipe(o.pipeline, oui.get(), storage_channel);
@@ -491,6 +537,9 @@ int cmd_monitor(int argc, char** argv) {
   if (o.use_intel_store && !load_intel_store(o.intel_store, intel_set, !o.quiet, "monitor"))
     return kExitFatal;
   o.pipeline.detect.intel = &intel_set;
+  geo::GeoDb geo_db;  // and the geo lists
+  if (!load_geo(o.geo_files, geo_db, !o.quiet)) return kExitFatal;
+  o.pipeline.detect.geo = &geo_db;
   std::string err;
   if (!drop_privileges(user, err)) {
     std::fprintf(stderr, "warden monitor: %s\n", err.c_str());

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -61,6 +62,8 @@ class AlertTable {
   // Adds or merges: the merged alert extends the time span, adds `a.count`, takes the higher
   // severity, and takes the newest explanation and evidence (they carry the running totals).
   void raise(Alert a);
+  // Called on every alert raised, before it is merged (adds evidence common to all detectors).
+  void set_enricher(std::function<void(Alert&)> f) { enrich_ = std::move(f); }
   const std::vector<Alert>& alerts() const { return alerts_; }
   std::uint64_t dropped() const { return dropped_; }
 
@@ -69,6 +72,7 @@ class AlertTable {
   std::vector<Alert> alerts_;
   std::map<std::string, std::size_t> index_;
   std::uint64_t dropped_ = 0;
+  std::function<void(Alert&)> enrich_;
 };
 
 }  // namespace warden::detect

@@ -27,8 +27,22 @@ std::vector<std::unique_ptr<Detector>> make_detectors(const DetectConfig& config
 
 DetectorChain::DetectorChain(const DetectConfig& config,
                              const inventory::DeviceInventory& inventory)
-    : ctx_{alerts_, inventory} {
+    : ctx_{alerts_, inventory, config.geo && !config.geo->empty() ? config.geo : nullptr} {
   if (config.enabled) detectors_ = make_detectors(config);
+  if (const geo::GeoDb* geo = ctx_.geo) {
+    // Where an alert's internet peer is: evidence a person reads first ("a camera talking to a
+    // network in another country"), added once here rather than by every detector.
+    alerts_.set_enricher([geo](Alert& a) {
+      const IpAddr& peer = a.dest_ip.is_local_unicast() ? a.src_ip : a.dest_ip;
+      if (peer.is_local_unicast() || peer.is_multicast()) return;
+      const auto g = geo->lookup(peer);
+      if (!g.country.empty()) a.note("peer_country", g.country);
+      if (g.asn != 0) {
+        a.note("peer_asn", g.asn);
+        if (!g.as_org.empty()) a.note("peer_as_org", g.as_org);
+      }
+    });
+  }
 }
 
 void DetectorChain::on_flow_end(const flow::Flow& f) {

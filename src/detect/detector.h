@@ -15,6 +15,7 @@
 #include "detect/alert.h"
 #include "dissect/observation.h"
 #include "flow/flow.h"
+#include "geo/geo.h"
 #include "intel/intel.h"
 #include "inventory/inventory.h"
 
@@ -23,6 +24,7 @@ namespace warden::detect {
 struct Context {
   AlertTable& alerts;
   const inventory::DeviceInventory& inventory;
+  const geo::GeoDb* geo = nullptr;  // null when no database was given
   // The inventory id for an address/MAC pair ("" when not a known local device).
   std::string device_of(const MacAddr& mac, const IpAddr& ip) const;
 };
@@ -78,6 +80,9 @@ struct DetectConfig {
   // Threat-intelligence indicators (owned by the caller, immutable while the pipeline runs);
   // null or empty: no intel matching.
   const intel::IntelSet* intel = nullptr;
+  // Country/ASN ranges (owned by the caller, immutable while the pipeline runs); null or empty:
+  // alerts carry no geo evidence and baselines learn no countries or networks.
+  const geo::GeoDb* geo = nullptr;
 };
 
 std::vector<std::unique_ptr<Detector>> make_detectors(const DetectConfig& config);
