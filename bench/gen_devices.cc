@@ -40,31 +40,61 @@ int main(int argc, char** argv) {
   for (long long a = 0; a < k; ++a) {
     const auto d = static_cast<std::uint32_t>(a % n);
     MacAddr mac = router;
-    mac.b = {0x02, 0x10, static_cast<std::uint8_t>(d >> 24), static_cast<std::uint8_t>(d >> 16),
-             static_cast<std::uint8_t>(d >> 8), static_cast<std::uint8_t>(d)};
+    mac.b = {0x02,
+             0x10,
+             static_cast<std::uint8_t>(d >> 24),
+             static_cast<std::uint8_t>(d >> 16),
+             static_cast<std::uint8_t>(d >> 8),
+             static_cast<std::uint8_t>(d)};
     const IpAddr ip = IpAddr::v4(0x0a000000u | (d & 0x00ffffffu));
     const IpAddr remote = IpAddr::v4(0xc6336400u | (d & 0xff));  // 198.51.100.x
     const IpAddr pinged = IpAddr::v4(0xcb007101u);               // 203.0.113.1
     const auto sport = static_cast<std::uint16_t>(10000 + a % 50000);
     // DNS query and answer header only (no question): enough to form a DNS flow.
     std::string q = "\x12\x34\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00";
-    put(decode::PacketBuilder().ethernet(mac, router).ipv4(ip, resolver, decode::kProtoUdp)
-            .udp(sport, 53).payload(std::string_view(q.data(), q.size())).build());
+    put(decode::PacketBuilder()
+            .ethernet(mac, router)
+            .ipv4(ip, resolver, decode::kProtoUdp)
+            .udp(sport, 53)
+            .payload(std::string_view(q.data(), q.size()))
+            .build());
     q[2] = '\x81';
-    put(decode::PacketBuilder().ethernet(router, mac).ipv4(resolver, ip, decode::kProtoUdp)
-            .udp(53, sport).payload(std::string_view(q.data(), q.size())).build());
-    put(decode::PacketBuilder().ethernet(mac, router).ipv4(ip, remote, decode::kProtoTcp)
-            .tcp(sport, 443, decode::kTcpSyn, 1).build());
-    put(decode::PacketBuilder().ethernet(router, mac).ipv4(remote, ip, decode::kProtoTcp)
-            .tcp(443, sport, decode::kTcpSyn | decode::kTcpAck, 100, 2).build());
-    put(decode::PacketBuilder().ethernet(mac, router).ipv4(ip, remote, decode::kProtoTcp)
-            .tcp(sport, 443, decode::kTcpFin | decode::kTcpAck, 2, 101).build());
-    put(decode::PacketBuilder().ethernet(router, mac).ipv4(remote, ip, decode::kProtoTcp)
-            .tcp(443, sport, decode::kTcpFin | decode::kTcpAck, 101, 3).build());
-    put(decode::PacketBuilder().ethernet(mac, router).ipv4(ip, pinged, decode::kProtoIcmp)
-            .icmp_echo(true, static_cast<std::uint16_t>(d), 1).build());
-    put(decode::PacketBuilder().ethernet(router, mac).ipv4(pinged, ip, decode::kProtoIcmp)
-            .icmp_echo(false, static_cast<std::uint16_t>(d), 1).build());
+    put(decode::PacketBuilder()
+            .ethernet(router, mac)
+            .ipv4(resolver, ip, decode::kProtoUdp)
+            .udp(53, sport)
+            .payload(std::string_view(q.data(), q.size()))
+            .build());
+    put(decode::PacketBuilder()
+            .ethernet(mac, router)
+            .ipv4(ip, remote, decode::kProtoTcp)
+            .tcp(sport, 443, decode::kTcpSyn, 1)
+            .build());
+    put(decode::PacketBuilder()
+            .ethernet(router, mac)
+            .ipv4(remote, ip, decode::kProtoTcp)
+            .tcp(443, sport, decode::kTcpSyn | decode::kTcpAck, 100, 2)
+            .build());
+    put(decode::PacketBuilder()
+            .ethernet(mac, router)
+            .ipv4(ip, remote, decode::kProtoTcp)
+            .tcp(sport, 443, decode::kTcpFin | decode::kTcpAck, 2, 101)
+            .build());
+    put(decode::PacketBuilder()
+            .ethernet(router, mac)
+            .ipv4(remote, ip, decode::kProtoTcp)
+            .tcp(443, sport, decode::kTcpFin | decode::kTcpAck, 101, 3)
+            .build());
+    put(decode::PacketBuilder()
+            .ethernet(mac, router)
+            .ipv4(ip, pinged, decode::kProtoIcmp)
+            .icmp_echo(true, static_cast<std::uint16_t>(d), 1)
+            .build());
+    put(decode::PacketBuilder()
+            .ethernet(router, mac)
+            .ipv4(pinged, ip, decode::kProtoIcmp)
+            .icmp_echo(false, static_cast<std::uint16_t>(d), 1)
+            .build());
   }
   auto r = w->close();
   if (!r) {
