@@ -29,6 +29,7 @@
 #include "pipeline/pipeline.h"
 #include "report/html_report.h"
 #include "storage/async_sink.h"
+#include "storage/baseline_store.h"
 #include "storage/output_writer.h"
 
 #ifndef WARDEN_VERSION
@@ -51,6 +52,7 @@ struct CommonOptions {
   bool progress = true;
   std::string oui_dir = std::string(inventory::kDefaultOuiDir);
   std::vector<std::string> intel_files;
+  std::string baseline_file;
   pipeline::PipelineConfig pipeline;
 };
 
@@ -95,6 +97,8 @@ enum OptionId {
   kOptMaxPackets,
   kOptDevicesInterval,
   kOptNoPromisc,
+  kOptBaseline,
+  kOptLearningPeriod,
 };
 
 // Parses options shared by analyze and monitor. Returns false (after printing why) on error.
@@ -122,6 +126,18 @@ bool common_option(int c, const char* arg, CommonOptions& o, const char* cmd) {
       return true;
     case kOptOuiDir:
       o.oui_dir = arg;
+      return true;
+    case kOptBaseline:
+      o.baseline_file = arg;
+      return true;
+    case kOptLearningPeriod:
+      if (!parse_uint(arg, v) || v < 1 || v > 366 * 86400) {
+        std::fprintf(stderr,
+                     "warden %s: --learning-period wants seconds from 1 to 31622400, not '%s'\n",
+                     cmd, arg);
+        return false;
+      }
+      o.pipeline.detect.learning_period = static_cast<Timestamp>(v) * kNsPerSec;
       return true;
     case kOptMaxFlows:
       if (!parse_uint(arg, v) || v < 16 || v > 100'000'000) {
@@ -159,6 +175,10 @@ constexpr const char* kCommonHelp =
     "      --no-detect       run no threat detectors (alerts.jsonl stays empty)\n"
     "      --intel FILE      threat-intelligence list (IPs, CIDRs, domains, JA3; plain, hosts\n"
     "                        or CSV); repeat for several. Check one with 'warden intel check'\n"
+    "      --baseline FILE   per-device behaviour baselines: loaded from FILE if it exists,\n"
+    "                        saved back at the end (SQLite; monitor: also every 5 minutes)\n"
+    "      --learning-period S  capture time a newly seen device learns before its\n"
+    "                        deviations alert (default 86400, one day)\n"
     "  -q, --quiet           no progress bar and no summary screen\n"
     "      --no-progress     no progress bar\n"
     "  -h, --help            this help\n";
@@ -174,6 +194,8 @@ const option kCommonLong[] = {
     {"intel", required_argument, nullptr, kOptIntel},
     {"tcp-timeout", required_argument, nullptr, kOptTcpTimeout},
     {"udp-timeout", required_argument, nullptr, kOptUdpTimeout},
+    {"baseline", required_argument, nullptr, kOptBaseline},
+    {"learning-period", required_argument, nullptr, kOptLearningPeriod},
     {"help", no_argument, nullptr, 'h'},
 };
 
@@ -225,6 +247,41 @@ bool load_intel(const std::vector<std::string>& files, const intel::ListOptions&
   return true;
 }
 
+// Loads --baseline FILE into `model` when the file exists (a missing file is a first run).
+// False (after saying why) when it exists but is not a usable baseline.
+bool load_baseline(const CommonOptions& o, detect::BaselineModel& model, const char* cmd) {
+  if (o.baseline_file.empty()) return true;
+  std::error_code ec;
+  if (!std::filesystem::exists(o.baseline_file, ec)) {
+    if (!o.quiet)
+      std::fprintf(stderr, "warden %s: baseline %s does not exist yet; devices start learning\n",
+                   cmd, o.baseline_file.c_str());
+    return true;
+  }
+  auto snap = storage::load_baseline(o.baseline_file, detect::BaselineLimits{});
+  if (!snap) {
+    std::fprintf(stderr, "warden %s: %s\n", cmd, snap.error().c_str());
+    return false;
+  }
+  model.restore(*snap);
+  if (!o.quiet) {
+    std::fprintf(stderr, "warden %s: baseline %s: %zu devices, %zu items\n", cmd,
+                 o.baseline_file.c_str(), model.size(), model.item_count());
+  }
+  return true;
+}
+
+// Saves the model to --baseline FILE. False (after saying why) when it cannot be written.
+bool save_baseline(const CommonOptions& o, const detect::BaselineModel& model, const char* cmd) {
+  if (o.baseline_file.empty()) return true;
+  auto saved = storage::save_baseline(o.baseline_file, model.snapshot());
+  if (!saved) {
+    std::fprintf(stderr, "warden %s: %s\n", cmd, saved.error().c_str());
+    return false;
+  }
+  return true;
+}
+
 std::string default_output(const std::string& name) {
   return "warden-out/" + name + "-" + now_stamp("%Y%m%d-%H%M%S");
 }
@@ -244,8 +301,9 @@ void analyze_help(std::FILE* out) {
                "  summary.json        every counter of the run\n"
                "  warden.db           all of the above in SQLite\n\n"
                "Options:\n%s\n"
-               "Exit status: 0 ok; 1 fatal error; 2 bad usage; 3 finished, but an input file\n"
-               "was damaged (the packets before the damage were analysed and written).\n"
+               "Exit status: 0 ok; 1 fatal error (also: a --baseline file that is not a\n"
+               "readable warden baseline, or cannot be saved); 2 bad usage; 3 finished, but an\n"
+               "input file was damaged (the packets before the damage were analysed and written).\n"
                "Example: warden analyze -o out/ capture.pcapng\n",
                kCommonHelp);
 }
@@ -281,6 +339,11 @@ int cmd_analyze(int argc, char** argv) {
     total += m->size();
     maps.push_back(std::move(*m));
   }
+  detect::BaselineModel baseline;
+  // Saved once now as well: a baseline that cannot be written fails before the work.
+  if (!load_baseline(o, baseline, "analyze") || !save_baseline(o, baseline, "analyze"))
+    return kExitFatal;
+  o.pipeline.detect.baseline = &baseline;
   if (o.output_dir.empty())
     o.output_dir = default_output(std::filesystem::path(files[0]).stem().string());
   auto writer = storage::OutputWriter::open({o.output_dir, o.sqlite, /*bulk=*/true});
@@ -342,6 +405,7 @@ int cmd_analyze(int argc, char** argv) {
   bar.finish();
   pipe.finish();
   storage_channel.drain();
+  if (!save_baseline(o, baseline, "analyze")) status = kExitFatal;
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string command = "analyze";
@@ -504,6 +568,9 @@ int cmd_monitor(int argc, char** argv) {
   intel::IntelSet intel_set;  // likewise the intel lists
   if (!load_intel(o.intel_files, {}, intel_set, !o.quiet)) return kExitFatal;
   o.pipeline.detect.intel = &intel_set;
+  detect::BaselineModel baseline;  // and the baseline
+  if (!load_baseline(o, baseline, "monitor")) return kExitFatal;
+  o.pipeline.detect.baseline = &baseline;
   std::string err;
   if (!drop_privileges(user, err)) {
     std::fprintf(stderr, "warden monitor: %s\n", err.c_str());
@@ -514,6 +581,9 @@ int cmd_monitor(int argc, char** argv) {
     std::fprintf(stderr, "warden monitor: %s\n", writer.error().c_str());
     return kExitFatal;
   }
+  // Written once now, as the user we run as: a baseline that cannot be saved fails at the
+  // start, not after a day of learning.
+  if (!save_baseline(o, baseline, "monitor")) return kExitFatal;
   storage::AsyncSink storage_channel(**writer);
   pipeline::Pipeline pipe(o.pipeline, oui.get(), storage_channel);
   g_source = source->get();
@@ -531,7 +601,8 @@ int cmd_monitor(int argc, char** argv) {
         geteuid() == 0 ? "root" : user.c_str());
   }
   const auto start = std::chrono::steady_clock::now();
-  auto last_devices = start, last_status = start;
+  auto last_devices = start, last_status = start, last_baseline = start;
+  std::uint64_t saved_version = baseline.version();
   // A live status line, once a second, for a person watching a terminal.
   const bool status_line = !o.quiet && o.progress && isatty(STDERR_FILENO);
   int status = kExitOk;
@@ -553,6 +624,12 @@ int cmd_monitor(int argc, char** argv) {
       pipe.publish_devices();
       last_devices = now;
     }
+    // What was learned survives a crash or power cut, at most five minutes of it lost.
+    if (now - last_baseline >= std::chrono::minutes(5) && baseline.version() != saved_version) {
+      if (!save_baseline(o, baseline, "monitor")) status = kExitFatal;
+      saved_version = baseline.version();
+      last_baseline = now;
+    }
     if (status_line && now - last_status >= std::chrono::seconds(1)) {
       last_status = now;
       const auto cs = (*source)->stats();
@@ -569,6 +646,7 @@ int cmd_monitor(int argc, char** argv) {
   if (status_line) std::fprintf(stderr, "\n");
   pipe.finish();
   storage_channel.drain();
+  if (!save_baseline(o, baseline, "monitor")) status = kExitFatal;
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto cs = (*source)->stats();

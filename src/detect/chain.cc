@@ -17,6 +17,8 @@ std::vector<std::unique_ptr<Detector>> make_detectors(const DetectConfig& config
   v.push_back(make_beacon_detector(config));
   v.push_back(make_dns_tunnel_detector(config));
   v.push_back(make_exposure_detector(config));
+  v.push_back(make_baseline_detector(config));
+  v.push_back(make_lateral_detector(config));
   if (config.intel && !config.intel->empty()) v.push_back(make_intel_detector(*config.intel));
   return v;
 }
