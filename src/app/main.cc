@@ -282,6 +282,23 @@ bool save_baseline(const CommonOptions& o, const detect::BaselineModel& model, c
   return true;
 }
 
+void report_baseline(const CommonOptions& o, const detect::BaselineModel& model, const char* cmd) {
+  if (o.baseline_file.empty() || o.quiet) return;
+  std::size_t learning = 0;
+  for (const auto& d : model.snapshot().devices) learning += d.stable_since == 0;
+  std::fprintf(stderr,
+               "warden %s: baseline %s saved: %zu devices (%zu still learning), %zu items, "
+               "about %zu KB in memory",
+               cmd, o.baseline_file.c_str(), model.size(), learning, model.item_count(),
+               model.memory_bytes() / 1024);
+  if (model.devices_dropped() || model.items_dropped()) {
+    std::fprintf(stderr, "; %llu devices and %llu items not kept (caps)",
+                 static_cast<unsigned long long>(model.devices_dropped()),
+                 static_cast<unsigned long long>(model.items_dropped()));
+  }
+  std::fprintf(stderr, "\n");
+}
+
 std::string default_output(const std::string& name) {
   return "warden-out/" + name + "-" + now_stamp("%Y%m%d-%H%M%S");
 }
@@ -405,7 +422,10 @@ int cmd_analyze(int argc, char** argv) {
   bar.finish();
   pipe.finish();
   storage_channel.drain();
-  if (!save_baseline(o, baseline, "analyze")) status = kExitFatal;
+  if (!save_baseline(o, baseline, "analyze"))
+    status = kExitFatal;
+  else
+    report_baseline(o, baseline, "analyze");
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string command = "analyze";
@@ -646,7 +666,10 @@ int cmd_monitor(int argc, char** argv) {
   if (status_line) std::fprintf(stderr, "\n");
   pipe.finish();
   storage_channel.drain();
-  if (!save_baseline(o, baseline, "monitor")) status = kExitFatal;
+  if (!save_baseline(o, baseline, "monitor"))
+    status = kExitFatal;
+  else
+    report_baseline(o, baseline, "monitor");
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto cs = (*source)->stats();

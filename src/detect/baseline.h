@@ -87,6 +87,9 @@ struct BaselineLimits {
   std::size_t max_devices = 4096;
   // Per device, by BaselineKind: destinations, services, protocols, peers, served ports.
   std::array<std::size_t, kBaselineKinds> max_items = {512, 128, 64, 256, 64};
+  // Over all devices: about 120 bytes an item, so at most ~30 MB however many devices misbehave
+  // (a typical device holds a few dozen items: ~0.5 KB plus ~0.12 KB an item).
+  std::size_t max_total_items = 262'144;
 };
 
 // A plain copy of the model: what a store writes and reads back.
@@ -118,7 +121,8 @@ class BaselineModel {
 
   enum class Learned : std::uint8_t { kKnown, kNew, kFull };
   // Counts `value` for the device; kNew when it was not known (it is known from now on),
-  // kFull when it was not known and the kind is at its cap (counted, not learned).
+  // kFull when it was not known and its kind, or the whole model, is at its cap (counted, not
+  // learned).
   Learned learn(DeviceBaseline& d, BaselineKind kind, std::string_view value, Timestamp ts);
 
   BaselineSnapshot snapshot() const;
@@ -128,7 +132,7 @@ class BaselineModel {
   std::size_t size() const { return devices_.size(); }
   std::uint64_t devices_dropped() const { return devices_dropped_; }
   std::uint64_t items_dropped() const;
-  std::size_t item_count() const;
+  std::size_t item_count() const { return total_items_; }
   // Approximate heap bytes held (nodes, strings), for the summary and the docs.
   std::size_t memory_bytes() const;
   // Bumped by every change: a saver can skip writing a model that did not move.
@@ -138,6 +142,7 @@ class BaselineModel {
   BaselineLimits limits_;
   std::map<std::string, DeviceBaseline, std::less<>> devices_;
   std::uint64_t devices_dropped_ = 0;
+  std::size_t total_items_ = 0;
   std::uint64_t version_ = 0;
 };
 

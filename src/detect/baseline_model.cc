@@ -179,11 +179,12 @@ BaselineModel::Learned BaselineModel::learn(DeviceBaseline& d, BaselineKind kind
     it->second.last_seen = std::max(it->second.last_seen, ts);
     return Learned::kKnown;
   }
-  if (items.size() >= limits_.max_items[k]) {
+  if (items.size() >= limits_.max_items[k] || total_items_ >= limits_.max_total_items) {
     ++d.items_dropped;
     return Learned::kFull;
   }
   items.emplace(std::string(value), BaselineItem{ts, ts, 1});
+  ++total_items_;
   if (d.learning()) d.last_new[k] = std::max(d.last_new[k], ts);
   return Learned::kNew;
 }
@@ -214,6 +215,7 @@ BaselineSnapshot BaselineModel::snapshot() const {
 
 void BaselineModel::restore(const BaselineSnapshot& s) {
   devices_.clear();
+  total_items_ = 0;
   ++version_;
   for (const auto& in : s.devices) {
     if (devices_.size() >= limits_.max_devices) {
@@ -232,11 +234,11 @@ void BaselineModel::restore(const BaselineSnapshot& s) {
     for (const auto& item : in.items) {
       const auto k = static_cast<std::size_t>(item.kind);
       if (k >= kBaselineKinds) continue;
-      if (d.items[k].size() >= limits_.max_items[k]) {
+      if (d.items[k].size() >= limits_.max_items[k] || total_items_ >= limits_.max_total_items) {
         ++d.items_dropped;
         continue;
       }
-      d.items[k].insert_or_assign(item.value, item.stats);
+      total_items_ += d.items[k].insert_or_assign(item.value, item.stats).second;
     }
     devices_.insert_or_assign(in.id, std::move(d));
   }
@@ -245,12 +247,6 @@ void BaselineModel::restore(const BaselineSnapshot& s) {
 std::uint64_t BaselineModel::items_dropped() const {
   std::uint64_t n = 0;
   for (const auto& [id, d] : devices_) n += d.items_dropped;
-  return n;
-}
-
-std::size_t BaselineModel::item_count() const {
-  std::size_t n = 0;
-  for (const auto& [id, d] : devices_) n += d.item_count();
   return n;
 }
 

@@ -230,6 +230,10 @@ Result<detect::BaselineSnapshot, std::string> load_baseline(const std::string& p
     if (!detect::baseline_value_valid(*kind, item.value))
       return load_error(path, row + ": not a valid " + kind_name);
     const auto k = static_cast<std::size_t>(*kind);
+    if (n > limits.max_total_items) {
+      return load_error(path, "holds more than the " + std::to_string(limits.max_total_items) +
+                                  " items a baseline keeps");
+    }
     if (++per_kind[dev_it->second][k] > limits.max_items[k]) {
       return load_error(path, row + ": more " + kind_name + " items for one device than the " +
                                   std::to_string(limits.max_items[k]) + " a baseline keeps");
