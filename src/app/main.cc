@@ -177,8 +177,8 @@ constexpr const char* kCommonHelp =
     "                        or CSV); repeat for several. Check one with 'warden intel check'\n"
     "      --baseline FILE   per-device behaviour baselines: loaded from FILE if it exists,\n"
     "                        saved back at the end (SQLite; monitor: also every 5 minutes)\n"
-    "      --learning-period S  capture time a newly seen device learns before its\n"
-    "                        deviations alert (default 86400, one day)\n"
+    "      --learning-period S  capture time a newly seen device learns (and at least\n"
+    "                        20 flows) before its deviations alert (default 86400, a day)\n"
     "  -q, --quiet           no progress bar and no summary screen\n"
     "      --no-progress     no progress bar\n"
     "  -h, --help            this help\n";

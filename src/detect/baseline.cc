@@ -25,9 +25,10 @@ namespace {
 
 using inventory::DeviceType;
 
-constexpr std::size_t kMaxNames = 16384;      // address -> name from DNS answers and SNI
-constexpr std::size_t kMaxExamples = 5;       // examples kept per (device, kind) alert
-constexpr std::uint64_t kMinVolumeHours = 6;  // active hours before volume can jump
+constexpr std::size_t kMaxNames = 16384;        // address -> name from DNS answers and SNI
+constexpr std::size_t kMaxExamples = 5;         // examples kept per (device, kind) alert
+constexpr std::size_t kMaxAlertDevices = 4096;  // devices with alert wording or volume state
+constexpr std::uint64_t kMinVolumeHours = 6;    // active hours before volume can jump
 constexpr std::uint64_t kFlowsPerHourFloor = 1000;
 
 // "api.eu.example.co.uk" -> "example.co.uk": the part of a name its owner registered, so
@@ -120,6 +121,7 @@ class BaselineDetector : public Detector {
     if (f.key.proto != decode::kProtoTcp && f.key.proto != decode::kProtoUdp) return;
     const auto* orig = ctx.inventory.find_endpoint(f.orig_mac, f.orig_ip());
     const auto* resp = ctx.inventory.find_endpoint(f.resp_mac, f.resp_ip());
+    if (orig == resp) resp = nullptr;  // a device talking to itself has no peer
     if (orig) observe(*orig, resp, f, /*as_client=*/true, ctx);
     if (resp && f.dir[1].packets > 0) observe(*resp, orig, f, /*as_client=*/false, ctx);
   }
@@ -211,7 +213,7 @@ class BaselineDetector : public Detector {
     if (!bytes_jump && !flows_jump) return;
     auto [it, fresh] = volume_alerted_.try_emplace(dev.id, -1);
     if (it->second == v.hour) return;  // one alert per device and hour
-    if (fresh && volume_alerted_.size() > model_size_cap()) {
+    if (fresh && volume_alerted_.size() > kMaxAlertDevices) {
       volume_alerted_.erase(it);
       return;
     }
@@ -249,8 +251,6 @@ class BaselineDetector : public Detector {
     ctx.alerts.raise(std::move(a));
   }
 
-  std::size_t model_size_cap() const { return BaselineLimits{}.max_devices; }
-
   Alert base(const inventory::Device& dev, DeviceType type, const IpAddr& ip,
              const flow::Flow& f) const {
     Alert a;
@@ -270,7 +270,7 @@ class BaselineDetector : public Detector {
     const std::string key = dev.id + "|" + std::string(baseline_kind_name(kind));
     auto it = novelties_.find(key);
     if (it == novelties_.end()) {
-      if (novelties_.size() >= model_size_cap() * kBaselineKinds) return;
+      if (novelties_.size() >= kMaxAlertDevices * kBaselineKinds) return;
       it = novelties_.emplace(key, Novelties{}).first;
     }
     Novelties& n = it->second;
