@@ -284,13 +284,11 @@ bool save_baseline(const CommonOptions& o, const detect::BaselineModel& model, c
 
 void report_baseline(const CommonOptions& o, const detect::BaselineModel& model, const char* cmd) {
   if (o.baseline_file.empty() || o.quiet) return;
-  std::size_t learning = 0;
-  for (const auto& d : model.snapshot().devices) learning += d.stable_since == 0;
   std::fprintf(stderr,
                "warden %s: baseline %s saved: %zu devices (%zu still learning), %zu items, "
                "about %zu KB in memory",
-               cmd, o.baseline_file.c_str(), model.size(), learning, model.item_count(),
-               model.memory_bytes() / 1024);
+               cmd, o.baseline_file.c_str(), model.size(), model.learning_count(),
+               model.item_count(), model.memory_bytes() / 1024);
   if (model.devices_dropped() || model.items_dropped()) {
     std::fprintf(stderr, "; %llu devices and %llu items not kept (caps)",
                  static_cast<unsigned long long>(model.devices_dropped()),

@@ -130,6 +130,7 @@ class BaselineModel {
   void restore(const BaselineSnapshot& s);
 
   std::size_t size() const { return devices_.size(); }
+  std::size_t learning_count() const;  // devices still learning
   std::uint64_t devices_dropped() const { return devices_dropped_; }
   std::uint64_t items_dropped() const;
   std::size_t item_count() const { return total_items_; }

@@ -244,6 +244,12 @@ void BaselineModel::restore(const BaselineSnapshot& s) {
   }
 }
 
+std::size_t BaselineModel::learning_count() const {
+  std::size_t n = 0;
+  for (const auto& [id, d] : devices_) n += d.learning();
+  return n;
+}
+
 std::uint64_t BaselineModel::items_dropped() const {
   std::uint64_t n = 0;
   for (const auto& [id, d] : devices_) n += d.items_dropped;

@@ -73,7 +73,8 @@ class Pipeline final : private flow::FlowSink, private dissect::ObservationSink 
   flow::FlowTable flows_;
   dissect::Dissector dissector_;
   inventory::DeviceInventory inventory_;
-  detect::DetectorChain detectors_;  // after inventory_: it reads the inventory
+  detect::DetectorChain detectors_;        // after inventory_: it reads the inventory
+  const detect::BaselineModel* baseline_;  // the caller's, for the summary; may be null
   decode::DecodedPacket pkt_;
   PipelineStats stats_;
 };
