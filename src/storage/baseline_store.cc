@@ -1,5 +1,6 @@
 #include "storage/baseline_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -248,7 +249,8 @@ Result<detect::BaselineSnapshot, std::string> load_baseline(const std::string& p
 
 Result<bool, std::string> save_baseline(const std::string& path,
                                         const detect::BaselineSnapshot& snapshot) {
-  const std::string tmp = path + ".tmp";
+  // Per process, so two runs given the same file never write into one temporary file.
+  const std::string tmp = path + ".tmp-" + std::to_string(getpid());
   std::remove(tmp.c_str());
   auto fail = [&](sqlite3* db, const std::string& what) -> Unexpected<std::string> {
     std::string e = "baseline " + path + ": cannot " + what;
@@ -340,6 +342,13 @@ Result<bool, std::string> save_baseline(const std::string& path,
     std::remove(tmp.c_str());
     return unexpected("baseline " + path + ": cannot replace it with " + tmp + ": " +
                       std::strerror(err));
+  }
+  // The rename itself survives a power cut only once the folder is synced.
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  if (const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+    fsync(fd);
+    close(fd);
   }
   return true;
 }

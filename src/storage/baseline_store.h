@@ -26,7 +26,7 @@ inline constexpr int kBaselineFormatVersion = 1;
 Result<detect::BaselineSnapshot, std::string> load_baseline(const std::string& path,
                                                             const detect::BaselineLimits& limits);
 
-// Writes `snapshot` to `path` atomically (PATH.tmp, then rename).
+// Writes `snapshot` to `path` atomically (PATH.tmp-<pid>, then rename).
 Result<bool, std::string> save_baseline(const std::string& path,
                                         const detect::BaselineSnapshot& snapshot);
 

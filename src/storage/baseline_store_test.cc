@@ -50,7 +50,7 @@ TEST(BaselineStore, SavesAndLoadsEveryField) {
   TempDir t;
   const auto snap = sample();
   ASSERT_TRUE(save_baseline(t.path("b.db"), snap));
-  EXPECT_FALSE(std::filesystem::exists(t.path("b.db.tmp")));
+  EXPECT_FALSE(std::filesystem::exists(t.path("b.db.tmp-") + std::to_string(getpid())));
   auto back = load_baseline(t.path("b.db"), {});
   ASSERT_TRUE(back) << back.error();
   ASSERT_EQ(back->devices.size(), 2u);
@@ -166,8 +166,9 @@ TEST(BaselineStore, AFailedSaveKeepsThePreviousFile) {
   TempDir t;
   ASSERT_TRUE(save_baseline(t.path("b.db"), sample()));
   // The temporary file cannot be created: a directory is in its way.
-  std::filesystem::create_directory(t.path("b.db.tmp"));
-  std::filesystem::create_directory(t.path("b.db.tmp/x"));
+  const std::string tmp = t.path("b.db.tmp-") + std::to_string(getpid());
+  std::filesystem::create_directory(tmp);
+  std::filesystem::create_directory(tmp + "/x");
   auto r = save_baseline(t.path("b.db"), detect::BaselineSnapshot{});
   EXPECT_FALSE(r);
   auto back = load_baseline(t.path("b.db"), {});
