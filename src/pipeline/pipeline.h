@@ -73,10 +73,10 @@ class Pipeline final : private flow::FlowSink, private dissect::ObservationSink 
   flow::FlowTable flows_;
   dissect::Dissector dissector_;
   inventory::DeviceInventory inventory_;
-  detect::DetectorChain detectors_;        // after inventory_: it reads the inventory
-  const detect::BaselineModel* baseline_;  // the caller's, for the summary; may be null
+  detect::DetectorChain detectors_;  // after inventory_: it reads the inventory
   decode::DecodedPacket pkt_;
   PipelineStats stats_;
+  const detect::BaselineModel* baseline_;  // the caller's, for the summary; may be null
 };
 
 }  // namespace warden::pipeline
