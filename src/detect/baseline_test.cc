@@ -296,6 +296,38 @@ TEST(Baseline, AnHourFarAboveTheHabitIsAVolumeJump) {
   EXPECT_TRUE(quiet.of("baseline.volume").empty());
 }
 
+TEST(Baseline, RawIpCapturesKeyDevicesByAddress) {
+  // No link layer: the inventory keys local devices by address ("ip:..."), and so does the
+  // baseline.
+  inventory::DeviceInventory inv{inventory::InventoryConfig{}, nullptr};
+  BaselineModel model;
+  DetectConfig cfg;
+  cfg.learning_period = kHour;
+  cfg.baseline = &model;
+  DetectorChain chain(cfg, inv);
+  Home h;  // for its flow builder only
+  decode::DecodedPacket p;
+  p.src_ip = h.cam;
+  p.dst_ip = h.cloud;
+  inv.on_flow_start(flow::Flow{}, p);
+  auto raw = [&](const IpAddr& dst, Timestamp t) {
+    flow::Flow f = h.flow(h.cam, dst, 443, t);
+    f.orig_mac = f.resp_mac = MacAddr{};
+    chain.on_flow_end(f);
+  };
+  for (int i = 0; i < 40; ++i) raw(h.cloud, kHour + i * 2 * kMin);
+  raw(*IpAddr::parse("198.51.100.7"), 3 * kHour);
+  ASSERT_NE(model.find("ip:192.168.1.30"), nullptr);
+  std::size_t n = 0;
+  for (const auto& a : chain.alerts().alerts()) {
+    if (a.detector != "baseline.new_destination") continue;
+    ++n;
+    EXPECT_EQ(a.device, "ip:192.168.1.30");
+    EXPECT_NE(a.explanation.find("Your device (192.168.1.30)"), std::string::npos);
+  }
+  EXPECT_EQ(n, 1u);
+}
+
 TEST(BaselineModel, DevicesAndItemsAreCappedAndCounted) {
   BaselineLimits limits;
   limits.max_devices = 2;
@@ -427,6 +459,20 @@ TEST(Lateral, SpeakersOfAFamilyTalkButNotToCameraShells) {
   EXPECT_EQ(a[0]->severity, Severity::kMedium);
   EXPECT_NE(a[0]->explanation.find("tried to connect"), std::string::npos);
   EXPECT_NE(a[0]->explanation.find("remote shell"), std::string::npos);
+}
+
+TEST(Lateral, RecordersPullCamerasButCamerasDoNotOpenShells) {
+  Home h;
+  h.name(h.plug_mac, "nvr-basement");  // a recorder, labelled camera
+  h.name(h.cam_mac, "ipcamera-garden");
+  h.end(h.flow(h.plug, h.cam, 554, kHour, true, flow::AppProto::kRtsp));
+  h.end(h.flow(h.plug, h.cam, 80, kHour, true, flow::AppProto::kHttp));
+  EXPECT_TRUE(h.of("lateral.type_policy").empty());
+  h.end(h.flow(h.cam, h.plug, 2323, kHour + kMin, true, flow::AppProto::kTelnet));
+  auto a = h.of("lateral.type_policy");
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0]->severity, Severity::kHigh);
+  EXPECT_EQ(h.evidence(*a[0], "port"), "tcp/2323");
 }
 
 TEST(Lateral, ATypeLearnedAfterTheConnectionIsJudgedLater) {
