@@ -31,6 +31,7 @@
 #include "pipeline/pipeline.h"
 #include "report/html_report.h"
 #include "storage/async_sink.h"
+#include "storage/baseline_store.h"
 #include "storage/output_writer.h"
 
 #ifndef WARDEN_VERSION
@@ -56,6 +57,7 @@ struct CommonOptions {
   std::string intel_store;  // empty: the default store
   bool use_intel_store = true;
   std::vector<std::string> geo_files;
+  std::string baseline_file;
   pipeline::PipelineConfig pipeline;
 };
 
@@ -135,6 +137,8 @@ enum OptionId {
   kOptMaxPackets,
   kOptDevicesInterval,
   kOptNoPromisc,
+  kOptBaseline,
+  kOptLearningPeriod,
 };
 
 // Parses options shared by analyze and monitor. Returns false (after printing why) on error.
@@ -171,6 +175,18 @@ bool common_option(int c, const char* arg, CommonOptions& o, const char* cmd) {
       return true;
     case kOptOuiDir:
       o.oui_dir = arg;
+      return true;
+    case kOptBaseline:
+      o.baseline_file = arg;
+      return true;
+    case kOptLearningPeriod:
+      if (!parse_uint(arg, v) || v < 1 || v > 366 * 86400) {
+        std::fprintf(stderr,
+                     "warden %s: --learning-period wants seconds from 1 to 31622400, not '%s'\n",
+                     cmd, arg);
+        return false;
+      }
+      o.pipeline.detect.learning_period = static_cast<Timestamp>(v) * kNsPerSec;
       return true;
     case kOptMaxFlows:
       if (!parse_uint(arg, v) || v < 16 || v > 100'000'000) {
@@ -214,6 +230,10 @@ constexpr const char* kCommonHelp =
     "      --no-intel-store  do not load the intel store\n"
     "      --geo FILE        country or ASN ranges (ip-location-db CSV: start,end,CC or\n"
     "                        start,end,ASN,org); alerts name the peer's country and network\n"
+    "      --baseline FILE   per-device behaviour baselines: loaded from FILE if it exists,\n"
+    "                        saved back at the end (SQLite; monitor: also every 5 minutes)\n"
+    "      --learning-period S  capture time a newly seen device learns (and at least\n"
+    "                        20 flows) before its deviations alert (default 86400, a day)\n"
     "  -q, --quiet           no progress bar and no summary screen\n"
     "      --no-progress     no progress bar\n"
     "  -h, --help            this help\n";
@@ -232,6 +252,8 @@ const option kCommonLong[] = {
     {"geo", required_argument, nullptr, kOptGeo},
     {"tcp-timeout", required_argument, nullptr, kOptTcpTimeout},
     {"udp-timeout", required_argument, nullptr, kOptUdpTimeout},
+    {"baseline", required_argument, nullptr, kOptBaseline},
+    {"learning-period", required_argument, nullptr, kOptLearningPeriod},
     {"help", no_argument, nullptr, 'h'},
 };
 
@@ -249,6 +271,56 @@ std::unique_ptr<inventory::OuiDatabase> load_oui(const CommonOptions& o) {
     return nullptr;
   }
   return std::make_unique<inventory::OuiDatabase>(std::move(*db));
+}
+
+// Loads --baseline FILE into `model` when the file exists (a missing file is a first run).
+// False (after saying why) when it exists but is not a usable baseline.
+bool load_baseline(const CommonOptions& o, detect::BaselineModel& model, const char* cmd) {
+  if (o.baseline_file.empty()) return true;
+  std::error_code ec;
+  if (!std::filesystem::exists(o.baseline_file, ec)) {
+    if (!o.quiet)
+      std::fprintf(stderr, "warden %s: baseline %s does not exist yet; devices start learning\n",
+                   cmd, o.baseline_file.c_str());
+    return true;
+  }
+  auto snap = storage::load_baseline(o.baseline_file, detect::BaselineLimits{});
+  if (!snap) {
+    std::fprintf(stderr, "warden %s: %s\n", cmd, snap.error().c_str());
+    return false;
+  }
+  model.restore(*snap);
+  if (!o.quiet) {
+    std::fprintf(stderr, "warden %s: baseline %s: %zu devices, %zu items\n", cmd,
+                 o.baseline_file.c_str(), model.size(), model.item_count());
+  }
+  return true;
+}
+
+// Saves the model to --baseline FILE. False (after saying why) when it cannot be written.
+bool save_baseline(const CommonOptions& o, const detect::BaselineModel& model, const char* cmd) {
+  if (o.baseline_file.empty()) return true;
+  auto saved = storage::save_baseline(o.baseline_file, model.snapshot());
+  if (!saved) {
+    std::fprintf(stderr, "warden %s: %s\n", cmd, saved.error().c_str());
+    return false;
+  }
+  return true;
+}
+
+void report_baseline(const CommonOptions& o, const detect::BaselineModel& model, const char* cmd) {
+  if (o.baseline_file.empty() || o.quiet) return;
+  std::fprintf(stderr,
+               "warden %s: baseline %s saved: %zu devices (%zu still learning), %zu items, "
+               "about %zu KB in memory",
+               cmd, o.baseline_file.c_str(), model.size(), model.learning_count(),
+               model.item_count(), model.memory_bytes() / 1024);
+  if (model.devices_dropped() || model.items_dropped()) {
+    std::fprintf(stderr, "; %llu devices and %llu items not kept (caps)",
+                 static_cast<unsigned long long>(model.devices_dropped()),
+                 static_cast<unsigned long long>(model.items_dropped()));
+  }
+  std::fprintf(stderr, "\n");
 }
 
 std::string default_output(const std::string& name) {
@@ -270,8 +342,9 @@ void analyze_help(std::FILE* out) {
                "  summary.json        every counter of the run\n"
                "  warden.db           all of the above in SQLite\n\n"
                "Options:\n%s\n"
-               "Exit status: 0 ok; 1 fatal error; 2 bad usage; 3 finished, but an input file\n"
-               "was damaged (the packets before the damage were analysed and written).\n"
+               "Exit status: 0 ok; 1 fatal error (also: a --baseline file that is not a\n"
+               "readable warden baseline, or cannot be saved); 2 bad usage; 3 finished, but an\n"
+               "input file was damaged (the packets before the damage were analysed and written).\n"
                "Example: warden analyze -o out/ capture.pcapng\n",
                kCommonHelp);
 }
@@ -307,6 +380,11 @@ int cmd_analyze(int argc, char** argv) {
     total += m->size();
     maps.push_back(std::move(*m));
   }
+  detect::BaselineModel baseline;
+  // Saved once now as well: a baseline that cannot be written fails before the work.
+  if (!load_baseline(o, baseline, "analyze") || !save_baseline(o, baseline, "analyze"))
+    return kExitFatal;
+  o.pipeline.detect.baseline = &baseline;
   if (o.output_dir.empty())
     o.output_dir = default_output(std::filesystem::path(files[0]).stem().string());
   auto writer = storage::OutputWriter::open({o.output_dir, o.sqlite, /*bulk=*/true});
@@ -373,6 +451,10 @@ int cmd_analyze(int argc, char** argv) {
   bar.finish();
   pipe.finish();
   storage_channel.drain();
+  if (!save_baseline(o, baseline, "analyze"))
+    status = kExitFatal;
+  else
+    report_baseline(o, baseline, "analyze");
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string command = "analyze";
@@ -540,6 +622,9 @@ int cmd_monitor(int argc, char** argv) {
   geo::GeoDb geo_db;  // and the geo lists
   if (!load_geo(o.geo_files, geo_db, !o.quiet)) return kExitFatal;
   o.pipeline.detect.geo = &geo_db;
+  detect::BaselineModel baseline;  // and the baseline
+  if (!load_baseline(o, baseline, "monitor")) return kExitFatal;
+  o.pipeline.detect.baseline = &baseline;
   std::string err;
   if (!drop_privileges(user, err)) {
     std::fprintf(stderr, "warden monitor: %s\n", err.c_str());
@@ -550,6 +635,9 @@ int cmd_monitor(int argc, char** argv) {
     std::fprintf(stderr, "warden monitor: %s\n", writer.error().c_str());
     return kExitFatal;
   }
+  // Written once now, as the user we run as: a baseline that cannot be saved fails at the
+  // start, not after a day of learning.
+  if (!save_baseline(o, baseline, "monitor")) return kExitFatal;
   storage::AsyncSink storage_channel(**writer);
   pipeline::Pipeline pipe(o.pipeline, oui.get(), storage_channel);
   g_source = source->get();
@@ -567,7 +655,8 @@ int cmd_monitor(int argc, char** argv) {
         geteuid() == 0 ? "root" : user.c_str());
   }
   const auto start = std::chrono::steady_clock::now();
-  auto last_devices = start, last_status = start;
+  auto last_devices = start, last_status = start, last_baseline = start;
+  std::uint64_t saved_version = baseline.version();
   // A live status line, once a second, for a person watching a terminal.
   const bool status_line = !o.quiet && o.progress && isatty(STDERR_FILENO);
   int status = kExitOk;
@@ -589,6 +678,12 @@ int cmd_monitor(int argc, char** argv) {
       pipe.publish_devices();
       last_devices = now;
     }
+    // What was learned survives a crash or power cut, at most five minutes of it lost.
+    if (now - last_baseline >= std::chrono::minutes(5) && baseline.version() != saved_version) {
+      if (!save_baseline(o, baseline, "monitor")) status = kExitFatal;
+      saved_version = baseline.version();
+      last_baseline = now;
+    }
     if (status_line && now - last_status >= std::chrono::seconds(1)) {
       last_status = now;
       const auto cs = (*source)->stats();
@@ -605,6 +700,10 @@ int cmd_monitor(int argc, char** argv) {
   if (status_line) std::fprintf(stderr, "\n");
   pipe.finish();
   storage_channel.drain();
+  if (!save_baseline(o, baseline, "monitor"))
+    status = kExitFatal;
+  else
+    report_baseline(o, baseline, "monitor");
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto cs = (*source)->stats();

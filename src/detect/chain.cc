@@ -21,6 +21,8 @@ std::vector<std::unique_ptr<Detector>> make_detectors(const DetectConfig& config
   v.push_back(make_dga_detector(config));
   v.push_back(make_icmp_tunnel_detector(config));
   v.push_back(make_ddos_detector(config));
+  v.push_back(make_baseline_detector(config));
+  v.push_back(make_lateral_detector(config));
   if (config.intel && !config.intel->empty()) v.push_back(make_intel_detector(*config.intel));
   return v;
 }

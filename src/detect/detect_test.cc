@@ -179,7 +179,7 @@ TEST(DetectorChain, DisabledRunsNothing) {
   DetectorChain chain(off, inv);
   EXPECT_EQ(chain.size(), 0u);
   DetectorChain on(DetectConfig{}, inv);
-  EXPECT_EQ(on.size(), 10u);
+  EXPECT_EQ(on.size(), 12u);
 }
 
 }  // namespace
@@ -246,7 +246,7 @@ TEST(IntelDetector, AddressDomainAndJa3Hits) {
   DetectConfig cfg;
   cfg.intel = &set;
   DetectorChain chain(cfg, inv);
-  EXPECT_EQ(chain.size(), 11u);
+  EXPECT_EQ(chain.size(), 13u);
   chain.on_flow_end(tcp_flow(kBot, *IpAddr::parse("203.0.113.5"), 443, kNsPerSec, true));
   chain.on_flow_end(tcp_flow(kBot, *IpAddr::parse("198.51.100.5"), 443, kNsPerSec, true));
   dissect::Observation dns;

@@ -13,6 +13,7 @@
 
 #include "decode/decode.h"
 #include "detect/alert.h"
+#include "detect/baseline.h"
 #include "dissect/observation.h"
 #include "flow/flow.h"
 #include "geo/geo.h"
@@ -83,6 +84,17 @@ struct DetectConfig {
   // Country/ASN ranges (owned by the caller, immutable while the pipeline runs); null or empty:
   // alerts carry no geo evidence and baselines learn no countries or networks.
   const geo::GeoDb* geo = nullptr;
+  // Behaviour baselines: a device learns for this much capture time from its first sighting,
+  // and until it took part in `baseline_min_flows` flows; then deviations alert.
+  Timestamp learning_period = 24 * 3600 * kNsPerSec;
+  std::size_t baseline_min_flows = 20;
+  // An hour's volume is a jump beyond mean + k sd, `volume_factor` times the mean and the floor.
+  double volume_sd = 4.0;
+  double volume_factor = 10.0;
+  std::uint64_t volume_floor_bytes = 10'000'000;
+  // The model learned and checked (owned by the caller, who may load and save it; used only
+  // by the pipeline's worker while it runs); null: the detector keeps one for the run.
+  BaselineModel* baseline = nullptr;
 };
 
 std::vector<std::unique_ptr<Detector>> make_detectors(const DetectConfig& config);

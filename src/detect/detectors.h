@@ -38,6 +38,13 @@ std::unique_ptr<Detector> make_ddos_detector(const DetectConfig& c);
 // intel.ip / intel.domain / intel.ja3: contact with indicators on threat-intelligence lists.
 std::unique_ptr<Detector> make_intel_detector(const intel::IntelSet& set);
 
+// baseline.*: a device doing what it never did while its behaviour was learned (new
+// destination, service port, protocol, local peer, served port; hourly volume jump).
+std::unique_ptr<Detector> make_baseline_detector(const DetectConfig& c);
+// lateral.type_policy: a device of a type that has no business with another device type
+// (a plug connecting to a camera, a bulb opening telnet on a neighbour).
+std::unique_ptr<Detector> make_lateral_detector(const DetectConfig& c);
+
 // Signature ids: stable, in warden's own range.
 inline constexpr std::uint32_t kSidScanHorizontal = 9'100'001;
 inline constexpr std::uint32_t kSidScanVertical = 9'100'002;
@@ -57,5 +64,12 @@ inline constexpr std::uint32_t kSidOldTls = 9'100'042;
 inline constexpr std::uint32_t kSidInbound = 9'100'043;
 inline constexpr std::uint32_t kSidIntel = 9'100'050;
 inline constexpr std::uint32_t kSidDdos = 9'100'080;  // + the flood kind (syn 0 ... icmp 4)
+inline constexpr std::uint32_t kSidBaselineNewDestination = 9'100'060;
+inline constexpr std::uint32_t kSidBaselineNewPort = 9'100'061;
+inline constexpr std::uint32_t kSidBaselineNewProtocol = 9'100'062;
+inline constexpr std::uint32_t kSidBaselineNewPeer = 9'100'063;
+inline constexpr std::uint32_t kSidBaselineVolume = 9'100'064;
+inline constexpr std::uint32_t kSidBaselineNewServedPort = 9'100'065;
+inline constexpr std::uint32_t kSidLateralTypePolicy = 9'100'070;
 
 }  // namespace warden::detect

@@ -100,6 +100,14 @@ struct Device {
   }
 };
 
+// What the rule table (rules.cc) makes of a device, without changing it: detectors read the
+// inventory while it is being built, before classify_all() has labelled anything.
+struct Classification {
+  DeviceType type = DeviceType::kUnknown;
+  double confidence = 0.0;
+  std::vector<Evidence> evidence;
+};
+Classification classification_of(const Device& d);
 // Scores the device against the rule table (rules.cc) and fills type, confidence, evidence.
 void classify(Device& d);
 

@@ -125,15 +125,21 @@ void DeviceInventory::on_flow_start(const flow::Flow& /*flow*/, const decode::De
   }
 }
 
+const Device* DeviceInventory::find_endpoint(const MacAddr& mac, const IpAddr& ip) const {
+  if (!ip.is_local_unicast()) return nullptr;  // an internet host, seen through the router
+  if (usable_mac(mac)) {
+    auto it = by_mac_.find(mac);
+    return it == by_mac_.end() ? nullptr : it->second;
+  }
+  auto it = by_ip_.find(ip);
+  return it == by_ip_.end() ? nullptr : it->second;
+}
+
 void DeviceInventory::on_flow_end(const flow::Flow& f) {
+  // The inventory is the single writer of its devices: the const lookup names them, this
+  // function owns them.
   auto endpoint = [&](const MacAddr& mac, const IpAddr& ip) -> Device* {
-    if (!ip.is_local_unicast()) return nullptr;  // an internet host, seen through the router
-    if (usable_mac(mac)) {
-      auto it = by_mac_.find(mac);
-      return it == by_mac_.end() ? nullptr : it->second;
-    }
-    auto it = by_ip_.find(ip);
-    return it == by_ip_.end() ? nullptr : it->second;
+    return const_cast<Device*>(find_endpoint(mac, ip));
   };
   if (Device* o = endpoint(f.orig_mac, f.orig_ip())) {
     if (f.key.proto == decode::kProtoUdp &&

@@ -40,6 +40,9 @@ class DeviceInventory {
   // Devices in order of first appearance.
   const std::vector<std::unique_ptr<Device>>& devices() const { return devices_; }
   const Device* find(const MacAddr& mac) const;
+  // The local device at one end of a flow: by MAC when the capture has one, else by address
+  // (raw-IP captures). Null for internet hosts (seen through the router) and unknown devices.
+  const Device* find_endpoint(const MacAddr& mac, const IpAddr& ip) const;
   std::uint64_t devices_dropped() const { return dropped_; }
 
  private:

@@ -278,23 +278,25 @@ bool matches(std::string_view hay_lower, std::string_view pattern) {
   return false;
 }
 
-void apply(Device& d, Field field, std::string_view source, std::string_view value) {
+void apply(std::vector<Evidence>& evidence, Field field, std::string_view source,
+           std::string_view value) {
   if (value.empty()) return;
   const std::string v = ascii_lower(value);
   for (const Rule& r : kRules) {
     if (r.field != field || r.weight == 0 || !matches(v, r.pattern)) continue;
     // One piece of evidence per (source, type): ten matching SNIs are not ten times the proof.
-    bool dup = std::any_of(d.evidence.begin(), d.evidence.end(), [&](const Evidence& e) {
+    bool dup = std::any_of(evidence.begin(), evidence.end(), [&](const Evidence& e) {
       return e.source == source && e.suggests == r.type;
     });
     if (!dup)
-      d.evidence.push_back(Evidence{std::string(source), std::string(value), r.type, r.weight});
+      evidence.push_back(Evidence{std::string(source), std::string(value), r.type, r.weight});
   }
 }
 
 template <class Set>
-void apply_all(Device& d, Field field, std::string_view source, const Set& values) {
-  for (const auto& v : values) apply(d, field, source, v);
+void apply_all(std::vector<Evidence>& evidence, Field field, std::string_view source,
+               const Set& values) {
+  for (const auto& v : values) apply(evidence, field, source, v);
 }
 
 }  // namespace
@@ -307,42 +309,43 @@ std::string_view device_type_name(DeviceType t) {
   return i < std::size(kNames) ? kNames[i] : "unknown";
 }
 
-void classify(Device& d) {
-  d.evidence.clear();
-  apply(d, Field::kHostname, "dhcp.hostname", d.hostname);
-  apply_all(d, Field::kHostname, "mdns.name", d.mdns_names.items());
-  apply(d, Field::kDhcpVendorClass, "dhcp.vendor_class", d.dhcp_vendor_class);
-  apply_all(d, Field::kMdnsService, "mdns.service", d.mdns_services.items());
-  apply(d, Field::kSsdp, "ssdp.server", d.ssdp_server);
-  apply_all(d, Field::kSsdp, "ssdp.type", d.ssdp_types.items());
-  apply(d, Field::kUpnp, "upnp.device_type", d.upnp_device_type);
-  apply(d, Field::kUpnp, "upnp.model",
+Classification classification_of(const Device& d) {
+  Classification c;
+  auto& ev = c.evidence;
+  apply(ev, Field::kHostname, "dhcp.hostname", d.hostname);
+  apply_all(ev, Field::kHostname, "mdns.name", d.mdns_names.items());
+  apply(ev, Field::kDhcpVendorClass, "dhcp.vendor_class", d.dhcp_vendor_class);
+  apply_all(ev, Field::kMdnsService, "mdns.service", d.mdns_services.items());
+  apply(ev, Field::kSsdp, "ssdp.server", d.ssdp_server);
+  apply_all(ev, Field::kSsdp, "ssdp.type", d.ssdp_types.items());
+  apply(ev, Field::kUpnp, "upnp.device_type", d.upnp_device_type);
+  apply(ev, Field::kUpnp, "upnp.model",
         d.upnp_manufacturer + " " + d.upnp_model_name + " " + d.upnp_friendly_name);
-  apply_all(d, Field::kUpnp, "upnp.service", d.upnp_services.items());
-  apply_all(d, Field::kUserAgent, "http.user_agent", d.http_user_agents.items());
-  apply_all(d, Field::kHttpServer, "http.server", d.http_servers.items());
-  apply(d, Field::kVendor, "oui.vendor", d.vendor);
-  apply_all(d, Field::kSni, "tls.sni", d.tls_sni.items());
-  apply_all(d, Field::kDnsQuery, "dns.query", d.dns_queries.items());
-  apply_all(d, Field::kMqttClientId, "mqtt.client_id", d.mqtt_client_ids.items());
+  apply_all(ev, Field::kUpnp, "upnp.service", d.upnp_services.items());
+  apply_all(ev, Field::kUserAgent, "http.user_agent", d.http_user_agents.items());
+  apply_all(ev, Field::kHttpServer, "http.server", d.http_servers.items());
+  apply(ev, Field::kVendor, "oui.vendor", d.vendor);
+  apply_all(ev, Field::kSni, "tls.sni", d.tls_sni.items());
+  apply_all(ev, Field::kDnsQuery, "dns.query", d.dns_queries.items());
+  apply_all(ev, Field::kMqttClientId, "mqtt.client_id", d.mqtt_client_ids.items());
   for (const PortRule& r : kPortRules) {
     const auto& ports = r.tcp ? d.tcp_server_ports : d.udp_server_ports;
     if (ports.contains(r.port)) {
-      d.evidence.push_back(Evidence{r.tcp ? "tcp.serves" : "udp.serves",
-                                    std::to_string(r.port) + " (" + std::string(r.what) + ")",
-                                    r.type, r.weight});
+      ev.push_back(Evidence{r.tcp ? "tcp.serves" : "udp.serves",
+                            std::to_string(r.port) + " (" + std::string(r.what) + ")", r.type,
+                            r.weight});
     }
   }
   for (const PortRule& r : kAnnounceRules) {
     if (d.udp_announce_ports.contains(r.port)) {
-      d.evidence.push_back(Evidence{"udp.announces",
-                                    std::to_string(r.port) + " (" + std::string(r.what) + ")",
-                                    r.type, r.weight});
+      ev.push_back(Evidence{"udp.announces",
+                            std::to_string(r.port) + " (" + std::string(r.what) + ")", r.type,
+                            r.weight});
     }
   }
   if (d.remote_peers_sample.size() >= 3) {
     // Its MAC carries packets from several internet hosts: it forwards traffic.
-    d.evidence.push_back(
+    ev.push_back(
         Evidence{"traffic.forwards",
                  std::to_string(d.remote_peers_sample.size()) + "+ internet hosts behind this MAC",
                  T::kRouter, 50});
@@ -350,23 +353,27 @@ void classify(Device& d) {
 
   std::array<int, static_cast<std::size_t>(T::kCount)> score{};
   int total = 0;
-  for (const Evidence& e : d.evidence) {
+  for (const Evidence& e : ev) {
     score[static_cast<std::size_t>(e.suggests)] += e.weight;
     total += e.weight;
   }
   auto best = std::max_element(score.begin(), score.end());
-  if (*best <= 0) {
-    d.type = T::kUnknown;
-    d.confidence = 0.0;
-    return;
-  }
-  d.type = static_cast<T>(best - score.begin());
+  if (*best <= 0) return c;
+  c.type = static_cast<T>(best - score.begin());
   // Saturating in the winning score, discounted by the share of contrary evidence.
   const double strength = 1.0 - std::exp(-static_cast<double>(*best) / 45.0);
   const double agreement = static_cast<double>(*best) / static_cast<double>(total);
-  d.confidence = std::round(std::min(0.99, strength * agreement) * 100.0) / 100.0;
-  std::stable_sort(d.evidence.begin(), d.evidence.end(),
+  c.confidence = std::round(std::min(0.99, strength * agreement) * 100.0) / 100.0;
+  std::stable_sort(ev.begin(), ev.end(),
                    [](const Evidence& a, const Evidence& b) { return a.weight > b.weight; });
+  return c;
+}
+
+void classify(Device& d) {
+  Classification c = classification_of(d);
+  d.type = c.type;
+  d.confidence = c.confidence;
+  d.evidence = std::move(c.evidence);
 }
 
 }  // namespace warden::inventory

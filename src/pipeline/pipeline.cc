@@ -20,7 +20,8 @@ Pipeline::Pipeline(const PipelineConfig& config, const inventory::OuiDatabase* o
       flows_(config.flows, *this, anomalies_),
       dissector_(*this, anomalies_),
       inventory_(config.inventory, oui),
-      detectors_(config.detect, inventory_) {}
+      detectors_(config.detect, inventory_),
+      baseline_(config.detect.baseline) {}
 
 void Pipeline::process(Bytes frame, std::uint32_t link_type, Timestamp ts,
                        std::uint32_t wire_length) {
@@ -165,6 +166,17 @@ std::string Pipeline::summary_json(double wall_seconds, std::uint64_t peak_rss_k
       .field("dropped_at_cap", detectors_.alerts().dropped())
       .field("detectors", static_cast<std::uint64_t>(detectors_.size()))
       .end_object();
+  if (baseline_) {
+    w.key("baseline")
+        .begin_object()
+        .field("devices", static_cast<std::uint64_t>(baseline_->size()))
+        .field("learning", static_cast<std::uint64_t>(baseline_->learning_count()))
+        .field("items", static_cast<std::uint64_t>(baseline_->item_count()))
+        .field("devices_dropped_at_cap", baseline_->devices_dropped())
+        .field("items_dropped_at_cap", baseline_->items_dropped())
+        .field("memory_bytes", static_cast<std::uint64_t>(baseline_->memory_bytes()))
+        .end_object();
+  }
   w.key("anomalies").begin_object();
   for (std::size_t i = 0; i < kAnomalyCount; ++i) {
     auto a = static_cast<Anomaly>(i);

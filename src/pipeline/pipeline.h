@@ -76,6 +76,7 @@ class Pipeline final : private flow::FlowSink, private dissect::ObservationSink 
   detect::DetectorChain detectors_;  // after inventory_: it reads the inventory
   decode::DecodedPacket pkt_;
   PipelineStats stats_;
+  const detect::BaselineModel* baseline_;  // the caller's, for the summary; may be null
 };
 
 }  // namespace warden::pipeline

@@ -25,6 +25,7 @@ check "analyze help" 0 "$(run analyze --help)" "Exit status" "$tmp/out"
 check "monitor help" 0 "$(run monitor --help)" "drops to --user" "$tmp/out"
 check "analyze without files" 2 "$(run analyze)" "no capture file" "$tmp/err"
 check "bad option value" 2 "$(run analyze --max-flows lots x.pcap)" "max-flows" "$tmp/err"
+check "bad learning period" 2 "$(run analyze --learning-period 0 x.pcap)" "learning-period" "$tmp/err"
 check "missing file" 1 "$(run analyze -o "$tmp/o0" "$tmp/nope.pcap")" "nope.pcap" "$tmp/err"
 check "monitor without interface" 2 "$(run monitor)" "no interface" "$tmp/err"
 

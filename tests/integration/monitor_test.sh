@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `warden monitor` on a real interface: two network namespaces joined by a veth pair (our own
 # test hosts, nothing leaves the machine). warden captures in one namespace, drops root for
-# `nobody`, sees a ping and a DNS query from the other, and on SIGINT flushes everything.
+# `nobody`, sees a ping and a DNS query from the other, and on SIGINT flushes everything
+# (the behaviour baseline file too).
 # Needs root (CI runs as root); skipped (77) otherwise.
 set -uo pipefail
 warden=$1
@@ -21,7 +22,7 @@ ip -n ${ns}a addr add 192.168.78.1/24 dev ${ns}x; ip -n ${ns}a link set ${ns}x u
 ip -n ${ns}b addr add 192.168.78.2/24 dev ${ns}y; ip -n ${ns}b link set ${ns}y up; ip -n ${ns}b link set lo up
 mac_b=$(ip -n ${ns}b -o link show ${ns}y | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
 
-ip netns exec ${ns}a "$warden" monitor -i ${ns}x --user nobody --devices-interval 1 -o "$tmp/out" >"$tmp/stdout" 2>"$tmp/stderr" &
+ip netns exec ${ns}a "$warden" monitor -i ${ns}x --user nobody --devices-interval 1 -o "$tmp/out" --baseline "$tmp/out/baseline.db" >"$tmp/stdout" 2>"$tmp/stderr" &
 pid=$!
 for _ in $(seq 50); do [[ -f "$tmp/out/flows.jsonl" ]] && break; sleep 0.1; done
 sleep 0.5
@@ -41,6 +42,9 @@ grep -q '"id.orig_h":"192.168.78.2".*"proto":"icmp"' "$tmp/out/flows.jsonl" && e
 grep -q '"rrname":"warden-test.local"' "$tmp/out/observations.jsonl" && echo "ok   DNS query observed" || { echo "FAIL no DNS observation"; fail=1; }
 grep -q "\"mac\":\"$mac_b\"" "$tmp/out/devices.jsonl" && echo "ok   device $mac_b in the inventory" || { echo "FAIL device missing"; cat "$tmp/out/devices.jsonl"; fail=1; }
 grep -q '"received":' "$tmp/out/summary.json" && echo "ok   summary with capture counters" || { echo "FAIL no summary"; fail=1; }
+# The behaviour baseline is saved, by the unprivileged user, on the SIGINT finish.
+n=$(sqlite3 "$tmp/out/baseline.db" "select count(*) from devices where id='$mac_b'" 2>&1)
+[[ "$n" == 1 ]] && echo "ok   baseline saved with device $mac_b" || { echo "FAIL baseline: '$n'"; cat "$tmp/stderr"; fail=1; }
 rows=$(sqlite3 "$tmp/out/warden.db" 'select count(*) from flows')
 [[ $rows -ge 2 ]] && echo "ok   $rows flows in warden.db" || { echo "FAIL warden.db has $rows flows"; fail=1; }
 exit $fail

@@ -1,0 +1,369 @@
+// The baseline detector: feeds each local device's flows into the BaselineModel (baseline.h)
+// and, once the device has finished learning, raises what it never did before: a new internet
+// destination (how a botnet's command server shows up on a device whose contacts were stable),
+// a new service port, a new application protocol, a new local peer (lateral movement), a new
+// served port (a backdoor listening), and an hour whose volume jumps far above its habit.
+//
+// False alerts are what makes a home user switch a sensor off, so: the network's plumbing
+// (DNS, DHCP, NTP, mDNS, SSDP...) is ignored; a kind of item that still grew late in the
+// learning period is not "stable" and its novelties do not alert; ephemeral and P2P ports
+// (UDP above 1023, anything above 49151) are learned but never alerted; phones, computers and
+// routers, which do new things all day, alert at info severity only. Every novelty alerts once:
+// it joins the baseline right after. Alerts aggregate per device and kind: one alert whose
+// count and examples grow.
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <unordered_map>
+
+#include "core/text.h"
+#include "detect/detectors.h"
+#include "detect/device_traffic.h"
+
+namespace warden::detect {
+namespace {
+
+using inventory::DeviceType;
+
+constexpr std::size_t kMaxNames = 16384;        // address -> name from DNS answers and SNI
+constexpr std::size_t kMaxExamples = 5;         // examples kept per (device, kind) alert
+constexpr std::size_t kMaxAlertDevices = 4096;  // devices with alert wording or volume state
+constexpr std::uint64_t kMinVolumeHours = 6;    // active hours before volume can jump
+constexpr std::uint64_t kFlowsPerHourFloor = 1000;
+
+// "api.eu.example.co.uk" -> "example.co.uk": the part of a name its owner registered, so
+// the many hosts of one service are one destination. A heuristic without the public-suffix
+// list: two labels, three under a two-letter country code whose second level is generic.
+std::string registrable_domain(std::string_view name) {
+  while (name.ends_with('.')) name.remove_suffix(1);
+  std::string n = ascii_lower(name);
+  std::size_t last = n.rfind('.');
+  if (last == std::string::npos) return n;
+  std::size_t second = last == 0 ? std::string::npos : n.rfind('.', last - 1);
+  if (second == std::string::npos) return n;
+  const std::string_view sld = std::string_view(n).substr(second + 1, last - second - 1);
+  const bool cc_tld = n.size() - last - 1 == 2;
+  if (cc_tld && (sld == "co" || sld == "com" || sld == "net" || sld == "org" || sld == "gov" ||
+                 sld == "edu" || sld == "ac" || sld == "ne" || sld == "or" || sld == "go")) {
+    std::size_t third = second == 0 ? std::string::npos : n.rfind('.', second - 1);
+    return third == std::string::npos ? n : n.substr(third + 1);
+  }
+  return n.substr(second + 1);
+}
+
+std::string network_of(const IpAddr& ip) {
+  if (ip.is_v4()) return "net:" + IpAddr::v4(ip.v4_host_order() & 0xffffff00u).to_string() + "/24";
+  std::array<std::byte, 16> prefix{};
+  for (std::size_t i = 0; i < 6; ++i) prefix[i] = static_cast<std::byte>(ip.raw()[i]);
+  return "net:" + IpAddr::v6(prefix).to_string() + "/48";
+}
+
+std::string port_item(const flow::Flow& f) {
+  return (f.key.proto == decode::kProtoTcp ? "tcp/" : "udp/") + std::to_string(f.resp_port());
+}
+
+// Ports that come and go (ephemeral, P2P): learned, but their novelty means nothing.
+bool alertable_port(const flow::Flow& f) {
+  return f.key.proto == decode::kProtoTcp ? f.resp_port() < 49152 : f.resp_port() < 1024;
+}
+
+// Remote shells, IRC (classic botnet control), proxies, router management: a device that
+// starts using one of these is worth a closer look.
+bool risky_port(std::uint16_t p) {
+  switch (p) {
+    case 22:
+    case 23:
+    case 2323:
+    case 1080:
+    case 3389:
+    case 4444:
+    case 5555:
+    case 6667:
+    case 6697:
+    case 7547:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool risky_protocol(flow::AppProto a) {
+  return a == flow::AppProto::kTelnet || a == flow::AppProto::kSsh || a == flow::AppProto::kSmtp ||
+         a == flow::AppProto::kFtp;
+}
+
+// Devices used by people (and routers) do new things all day: their novelties are info only.
+bool noisy_type(DeviceType t) {
+  return t == DeviceType::kPhoneComputer || t == DeviceType::kRouter;
+}
+
+class BaselineDetector : public Detector {
+ public:
+  explicit BaselineDetector(const DetectConfig& c)
+      : c_(c), model_(c.baseline ? c.baseline : &own_model_) {}
+  std::string_view name() const override { return "baseline"; }
+
+  void on_observation(const dissect::Observation& o, Context&) override {
+    if (const auto* d = std::get_if<dissect::DnsObservation>(&o.body)) {
+      if (d->flavor != dissect::DnsFlavor::kDns || !d->msg.response) return;
+      const std::string asked =
+          d->msg.questions.empty() ? std::string() : d->msg.questions.front().name;
+      for (const auto& rr : d->msg.answers) {
+        if (!rr.address || rr.address->is_local_unicast()) continue;
+        remember_name(*rr.address, asked.empty() ? rr.name : asked);
+      }
+    } else if (const auto* t = std::get_if<protocols::TlsClientHello>(&o.body)) {
+      if (!t->sni.empty() && !o.ctx.dst_ip.is_local_unicast()) remember_name(o.ctx.dst_ip, t->sni);
+    }
+  }
+
+  void on_flow_end(const flow::Flow& f, Context& ctx) override {
+    if (f.key.proto != decode::kProtoTcp && f.key.proto != decode::kProtoUdp) return;
+    const auto* orig = ctx.inventory.find_endpoint(f.orig_mac, f.orig_ip());
+    const auto* resp = ctx.inventory.find_endpoint(f.resp_mac, f.resp_ip());
+    if (orig == resp) resp = nullptr;  // a device talking to itself has no peer
+    if (orig) observe(*orig, resp, f, /*as_client=*/true, ctx);
+    if (resp && f.dir[1].packets > 0) observe(*resp, orig, f, /*as_client=*/false, ctx);
+  }
+
+ private:
+  // What the detector remembers per (device, kind) to word the aggregated alert.
+  struct Novelties {
+    std::uint64_t count = 0;
+    std::vector<std::string> examples;
+  };
+
+  void remember_name(const IpAddr& ip, std::string_view name) {
+    std::string domain = registrable_domain(name);
+    if (!baseline_value_valid(BaselineKind::kDestination, domain)) return;
+    // A full table starts over rather than refusing new names: recent answers matter most.
+    if (names_.size() >= kMaxNames && !names_.contains(ip)) names_.clear();
+    names_[ip] = std::move(domain);
+  }
+
+  std::string destination_of(const IpAddr& ip) const {
+    auto it = names_.find(ip);
+    return it != names_.end() ? it->second : network_of(ip);
+  }
+
+  void observe(const inventory::Device& dev, const inventory::Device* other, const flow::Flow& f,
+               bool as_client, Context& ctx) {
+    const Timestamp now = f.last_ts;
+    DeviceBaseline* b = model_->device(dev.id, f.first_ts, c_.learning_period);
+    if (!b) return;  // the model is full (counted)
+    ++b->flows;
+    if (now > b->last_seen) b->last_seen = now;
+    if (b->learning() && now >= b->learning_until && b->flows >= c_.baseline_min_flows)
+      b->stable_since = now;
+    const bool learning = b->learning();
+    const IpAddr& ip = as_client ? f.orig_ip() : f.resp_ip();
+
+    b->volume.add(now, f.dir[0].ip_bytes + f.dir[1].ip_bytes);
+    if (!learning) check_volume(dev, *b, f, ip, ctx);
+    if (infrastructure_flow(f)) return;
+
+    const bool ok = answered(f);
+    const IpAddr& peer_ip = as_client ? f.resp_ip() : f.orig_ip();
+    auto learn = [&](BaselineKind kind, const std::string& value) {
+      return model_->learn(*b, kind, value, now) == BaselineModel::Learned::kNew && !learning &&
+             b->settled(kind);
+    };
+    if (as_client) {
+      if (other) {
+        // Attempts count: a device probing a neighbour it never talked to is the point.
+        if (learn(BaselineKind::kPeer, other->id)) {
+          raise(dev, ip, f, ctx, BaselineKind::kPeer,
+                peer_ip.to_string() + ":" + std::to_string(f.resp_port()), ok);
+        }
+      } else if (ok && !peer_ip.is_local_unicast()) {
+        const std::string dest = destination_of(peer_ip);
+        if (learn(BaselineKind::kDestination, dest)) {
+          raise(dev, ip, f, ctx, BaselineKind::kDestination,
+                dest.starts_with("net:") ? peer_ip.to_string()
+                                         : dest + " (" + peer_ip.to_string() + ")",
+                ok);
+        }
+      }
+      if (ok && learn(BaselineKind::kService, port_item(f)) && alertable_port(f)) {
+        raise(dev, ip, f, ctx, BaselineKind::kService, port_item(f) + " at " + peer_ip.to_string(),
+              ok);
+      }
+    } else if (ok && learn(BaselineKind::kServes, port_item(f)) && alertable_port(f)) {
+      raise(dev, ip, f, ctx, BaselineKind::kServes, port_item(f) + " from " + peer_ip.to_string(),
+            ok);
+    }
+    if (ok && f.app != flow::AppProto::kUnknown && !f.app_by_port) {
+      const std::string app(flow::app_proto_name(f.app));
+      if (learn(BaselineKind::kProtocol, app))
+        raise(dev, ip, f, ctx, BaselineKind::kProtocol, app, ok);
+    }
+  }
+
+  void check_volume(const inventory::Device& dev, DeviceBaseline& b, const flow::Flow& f,
+                    const IpAddr& ip, Context& ctx) {
+    const VolumeStats& v = b.volume;
+    if (v.hours < kMinVolumeHours) return;
+    const double hb = static_cast<double>(v.hour_bytes), hf = static_cast<double>(v.hour_flows);
+    const bool bytes_jump = hb > v.mean_bytes + c_.volume_sd * v.sd_bytes() &&
+                            hb > c_.volume_factor * v.mean_bytes &&
+                            v.hour_bytes > c_.volume_floor_bytes;
+    const bool flows_jump = hf > v.mean_flows + c_.volume_sd * v.sd_flows() &&
+                            hf > c_.volume_factor * v.mean_flows &&
+                            v.hour_flows >= kFlowsPerHourFloor;
+    if (!bytes_jump && !flows_jump) return;
+    auto [it, fresh] = volume_alerted_.try_emplace(dev.id, -1);
+    if (it->second == v.hour) return;  // one alert per device and hour
+    if (fresh && volume_alerted_.size() > kMaxAlertDevices) {
+      volume_alerted_.erase(it);
+      return;
+    }
+    it->second = v.hour;
+    const auto cls = inventory::classification_of(dev);
+    Alert a = base(dev, cls.type, ip, f);
+    a.detector = "baseline.volume";
+    a.signature_id = kSidBaselineVolume;
+    a.signature = "WARDEN ANOMALY device traffic volume far above its hourly baseline";
+    a.category = "Potentially Bad Traffic";
+    a.severity = noisy_type(cls.type) ? Severity::kInfo : Severity::kMedium;
+    const double mb = hb / 1e6, mean_mb = v.mean_bytes / 1e6;
+    char buf[320];
+    if (bytes_jump) {
+      std::snprintf(buf, sizeof buf,
+                    "moved %.1f MB within one hour, %.0f times its usual %.2f MB per hour: a "
+                    "jump like this can be stolen data being uploaded or the device taking part "
+                    "in an attack.",
+                    mb, v.mean_bytes > 0 ? hb / v.mean_bytes : 0.0, mean_mb);
+    } else {
+      std::snprintf(buf, sizeof buf,
+                    "made %llu connections within one hour, %.0f times its usual %.0f: a jump "
+                    "like this can be the device taking part in an attack or spreading.",
+                    static_cast<unsigned long long>(v.hour_flows),
+                    v.mean_flows > 0 ? hf / v.mean_flows : 0.0, v.mean_flows);
+    }
+    a.explanation = "Your " + describe_device(cls.type, &dev, ip) + " " + buf;
+    a.note("hour_bytes", v.hour_bytes);
+    a.note("hour_flows", v.hour_flows);
+    a.note("mean_bytes_per_hour", v.mean_bytes, 0);
+    a.note("sd_bytes_per_hour", v.sd_bytes(), 0);
+    a.note("mean_flows_per_hour", v.mean_flows, 1);
+    a.note("hours_learned", v.hours);
+    a.group = "device=" + dev.id;
+    ctx.alerts.raise(std::move(a));
+  }
+
+  Alert base(const inventory::Device& dev, DeviceType type, const IpAddr& ip,
+             const flow::Flow& f) const {
+    Alert a;
+    a.first_ts = f.first_ts;
+    a.last_ts = f.last_ts;
+    a.src_ip = ip;
+    a.dest_ip = ip == f.orig_ip() ? f.resp_ip() : f.orig_ip();
+    a.dest_port = f.resp_port();
+    a.proto = f.key.proto;
+    a.device = dev.id;
+    a.note("device_type", inventory::device_type_name(type));
+    return a;
+  }
+
+  void raise(const inventory::Device& dev, const IpAddr& ip, const flow::Flow& f, Context& ctx,
+             BaselineKind kind, const std::string& example, bool answered_flow) {
+    const std::string key = dev.id + "|" + std::string(baseline_kind_name(kind));
+    auto it = novelties_.find(key);
+    if (it == novelties_.end()) {
+      if (novelties_.size() >= kMaxAlertDevices * kBaselineKinds) return;
+      it = novelties_.emplace(key, Novelties{}).first;
+    }
+    Novelties& n = it->second;
+    ++n.count;
+    if (n.examples.size() < kMaxExamples) n.examples.push_back(example);
+    std::string examples;
+    for (const auto& e : n.examples) examples += (examples.empty() ? "" : ", ") + e;
+
+    const auto cls = inventory::classification_of(dev);
+    const std::string who = "Your " + describe_device(cls.type, &dev, ip);
+    const std::string count = std::to_string(n.count);
+    Alert a = base(dev, cls.type, ip, f);
+    a.category = "Potentially Bad Traffic";
+    a.severity = Severity::kLow;
+    switch (kind) {
+      case BaselineKind::kDestination:
+        a.detector = "baseline.new_destination";
+        a.signature_id = kSidBaselineNewDestination;
+        a.signature = "WARDEN ANOMALY device contacts internet destinations new to its baseline";
+        a.explanation = who + " reached " + count +
+                        (n.count == 1 ? " internet destination" : " internet destinations") +
+                        " it never contacted while warden learned its habits (" + examples +
+                        "). A device whose contacts were stable that starts talking to new "
+                        "servers may have been taken over, or it was updated.";
+        a.note("new_destinations", n.count);
+        a.note("examples", examples);
+        break;
+      case BaselineKind::kService:
+        a.detector = "baseline.new_port";
+        a.signature_id = kSidBaselineNewPort;
+        a.signature = "WARDEN ANOMALY device uses a service port new to its baseline";
+        if (risky_port(f.resp_port())) a.severity = Severity::kMedium;
+        a.explanation = who + " now connects to " + count +
+                        (n.count == 1 ? " service port" : " service ports") +
+                        " it never used before (" + examples +
+                        "); new kinds of connections from a settled device can mean new "
+                        "firmware, or malware.";
+        a.note("new_ports", n.count);
+        a.note("examples", examples);
+        break;
+      case BaselineKind::kServes:
+        a.detector = "baseline.new_served_port";
+        a.signature_id = kSidBaselineNewServedPort;
+        a.signature = "WARDEN ANOMALY device accepts connections on a port new to its baseline";
+        if (risky_port(f.resp_port())) a.severity = Severity::kMedium;
+        a.explanation = who + " accepted connections on " + count +
+                        (n.count == 1 ? " port" : " ports") + " it never served before (" +
+                        examples + "): a new service, or a backdoor someone opened.";
+        a.note("new_served_ports", n.count);
+        a.note("examples", examples);
+        break;
+      case BaselineKind::kProtocol:
+        a.detector = "baseline.new_protocol";
+        a.signature_id = kSidBaselineNewProtocol;
+        a.signature = "WARDEN ANOMALY device speaks an application protocol new to its baseline";
+        if (risky_protocol(f.app)) a.severity = Severity::kMedium;
+        a.explanation = who + " started speaking " + examples +
+                        ", which it never did while warden learned its habits.";
+        a.note("new_protocols", n.count);
+        a.note("examples", examples);
+        break;
+      case BaselineKind::kPeer:
+        a.detector = "baseline.new_peer";
+        a.signature_id = kSidBaselineNewPeer;
+        a.signature = "WARDEN ANOMALY device talks to local devices new to its baseline";
+        a.explanation = who + " contacted " + count +
+                        (n.count == 1 ? " local device" : " local devices") +
+                        " it never talked to before (" + examples +
+                        "); an infected device often probes its neighbours.";
+        a.note("new_peers", n.count);
+        a.note("examples", examples);
+        a.note("answered", answered_flow ? "yes" : "no");
+        break;
+      case BaselineKind::kCount:
+        return;
+    }
+    if (noisy_type(cls.type)) a.severity = Severity::kInfo;
+    a.group = "device=" + dev.id;
+    ctx.alerts.raise(std::move(a));
+  }
+
+  DetectConfig c_;
+  BaselineModel own_model_;
+  BaselineModel* model_;
+  std::unordered_map<IpAddr, std::string> names_;
+  std::unordered_map<std::string, Novelties> novelties_;
+  std::unordered_map<std::string, std::int64_t> volume_alerted_;
+};
+
+}  // namespace
+
+std::unique_ptr<Detector> make_baseline_detector(const DetectConfig& c) {
+  return std::make_unique<BaselineDetector>(c);
+}
+
+}  // namespace warden::detect
