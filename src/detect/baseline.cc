@@ -183,6 +183,25 @@ class BaselineDetector : public Detector {
                                          : dest + " (" + peer_ip.to_string() + ")",
                 ok);
         }
+        // With a geo database: the countries and networks (ASNs) it reaches. A camera that
+        // only ever talked to its maker's cloud in one country, now reaching another, is the
+        // sign a home user understands best.
+        if (ctx.geo) {
+          const auto g = ctx.geo->lookup(peer_ip);
+          if (!g.country.empty() && learn(BaselineKind::kCountry, std::string(g.country))) {
+            raise(dev, ip, f, ctx, BaselineKind::kCountry,
+                  std::string(g.country) + " (" + peer_ip.to_string() + ")", ok);
+          }
+          if (g.asn != 0) {
+            const std::string net = "AS" + std::to_string(g.asn);
+            if (learn(BaselineKind::kNetwork, net)) {
+              raise(dev, ip, f, ctx, BaselineKind::kNetwork,
+                    net + (g.as_org.empty() ? "" : " " + std::string(g.as_org)) + " (" +
+                        peer_ip.to_string() + ")",
+                    ok);
+            }
+          }
+        }
       }
       if (ok && learn(BaselineKind::kService, port_item(f)) && alertable_port(f)) {
         raise(dev, ip, f, ctx, BaselineKind::kService, port_item(f) + " at " + peer_ip.to_string(),
@@ -343,6 +362,27 @@ class BaselineDetector : public Detector {
         a.note("new_peers", n.count);
         a.note("examples", examples);
         a.note("answered", answered_flow ? "yes" : "no");
+        break;
+      case BaselineKind::kCountry:
+        a.detector = "baseline.new_country";
+        a.signature_id = kSidBaselineNewCountry;
+        a.signature = "WARDEN ANOMALY device contacts a country new to its baseline";
+        a.severity = Severity::kMedium;
+        a.explanation = who + " reached servers in " + count +
+                        (n.count == 1 ? " country" : " countries") +
+                        " it never contacted while warden learned its habits (" + examples +
+                        "). Devices talk to their maker's cloud; a new country is worth a look.";
+        a.note("new_countries", n.count);
+        a.note("examples", examples);
+        break;
+      case BaselineKind::kNetwork:
+        a.detector = "baseline.new_network";
+        a.signature_id = kSidBaselineNewNetwork;
+        a.signature = "WARDEN ANOMALY device contacts a network (ASN) new to its baseline";
+        a.explanation = who + " reached " + count + (n.count == 1 ? " network" : " networks") +
+                        " (autonomous systems) it never contacted before (" + examples + ").";
+        a.note("new_networks", n.count);
+        a.note("examples", examples);
         break;
       case BaselineKind::kCount:
         return;

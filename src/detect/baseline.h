@@ -31,6 +31,8 @@ enum class BaselineKind : std::uint8_t {
   kProtocol,     // application protocol it speaks (flow::AppProto name): "TLS"
   kPeer,         // local device it talks to (inventory id)
   kServes,       // protocol/port others connect to on it: "tcp/80"
+  kCountry,      // country of the internet hosts it reaches, with a geo database: "DE"
+  kNetwork,      // autonomous system of those hosts, with a geo database: "AS13335"
   kCount
 };
 inline constexpr std::size_t kBaselineKinds = static_cast<std::size_t>(BaselineKind::kCount);
@@ -85,8 +87,9 @@ struct DeviceBaseline {
 
 struct BaselineLimits {
   std::size_t max_devices = 4096;
-  // Per device, by BaselineKind: destinations, services, protocols, peers, served ports.
-  std::array<std::size_t, kBaselineKinds> max_items = {512, 128, 64, 256, 64};
+  // Per device, by BaselineKind: destinations, services, protocols, peers, served ports,
+  // countries, networks.
+  std::array<std::size_t, kBaselineKinds> max_items = {512, 128, 64, 256, 64, 64, 256};
   // Over all devices: about 120 bytes an item, so at most ~30 MB however many devices misbehave
   // (a typical device holds a few dozen items: ~0.5 KB plus ~0.12 KB an item).
   std::size_t max_total_items = 262'144;

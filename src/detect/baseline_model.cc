@@ -10,8 +10,8 @@ namespace warden::detect {
 
 namespace {
 
-constexpr std::string_view kKindNames[kBaselineKinds] = {"destination", "service", "protocol",
-                                                         "peer", "serves"};
+constexpr std::string_view kKindNames[kBaselineKinds] = {
+    "destination", "service", "protocol", "peer", "serves", "country", "network"};
 constexpr Timestamp kHour = 3600 * kNsPerSec;
 constexpr std::size_t kMaxValueLength = 255;
 
@@ -103,6 +103,11 @@ bool baseline_value_valid(BaselineKind kind, std::string_view v) {
       return false;
     case BaselineKind::kPeer:
       return baseline_device_id_valid(v);
+    case BaselineKind::kCountry:
+      return v.size() == 2 && v[0] >= 'A' && v[0] <= 'Z' && v[1] >= 'A' && v[1] <= 'Z';
+    case BaselineKind::kNetwork:
+      return v.size() > 2 && v.size() <= 12 && v.starts_with("AS") && v[2] != '0' &&
+             std::all_of(v.begin() + 2, v.end(), [](char c) { return c >= '0' && c <= '9'; });
     case BaselineKind::kCount:
       break;
   }

@@ -25,7 +25,8 @@ struct Home {
   DetectConfig cfg;
   std::unique_ptr<DetectorChain> chain;
 
-  Home() {
+  explicit Home(const geo::GeoDb* geo = nullptr) {
+    cfg.geo = geo;
     cfg.learning_period = kHour;
     cfg.baseline_min_flows = 20;
     cfg.baseline = &model;
@@ -160,6 +161,33 @@ TEST(Baseline, NewDestinationsAfterLearningAreOneAggregatedAlert) {
   EXPECT_NE(a[0]->explanation.find("camera (ipcamera-garden"), std::string::npos);
   // Same port and protocol as ever: only the destination is new.
   EXPECT_EQ(h.ours(), 1u);
+}
+
+TEST(Baseline, WithAGeoDatabaseNewCountriesAndNetworksAlert) {
+  geo::GeoDb geo;
+  ASSERT_TRUE(
+      geo.add_csv("203.0.113.0,203.0.113.255,DE\n203.0.113.0,203.0.113.255,64500,Cam Cloud\n"
+                  "198.51.100.0,198.51.100.255,KP\n"
+                  "198.51.100.0,198.51.100.255,64511,\"Far, Away\"\n"));
+  Home h(&geo);
+  h.name(h.cam_mac, "ipcamera-garden");
+  Timestamp t = h.habit(kHour, 80);  // the cloud in DE, AS64500
+  h.end(h.flow(h.cam, *IpAddr::parse("198.51.100.7"), 443, t));
+  h.end(h.flow(h.cam, *IpAddr::parse("198.51.100.8"), 443, t + kMin));  // same country, network
+  auto c = h.of("baseline.new_country");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0]->count, 1u);
+  EXPECT_EQ(c[0]->severity, Severity::kMedium);
+  EXPECT_EQ(h.evidence(*c[0], "examples"), "KP (198.51.100.7)");
+  EXPECT_EQ(h.evidence(*c[0], "peer_country"), "KP");  // every alert names the peer's country
+  auto n = h.of("baseline.new_network");
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(h.evidence(*n[0], "examples"), "AS64511 Far, Away (198.51.100.7)");
+  const DeviceBaseline* b = h.model.find("00:11:22:33:44:55");
+  EXPECT_EQ(b->items[static_cast<std::size_t>(BaselineKind::kCountry)].size(), 2u);
+  EXPECT_TRUE(baseline_value_valid(BaselineKind::kNetwork, "AS4294967295"));
+  EXPECT_FALSE(baseline_value_valid(BaselineKind::kNetwork, "AS0"));
+  EXPECT_FALSE(baseline_value_valid(BaselineKind::kCountry, "de"));
 }
 
 TEST(Baseline, DestinationsAreNamedSoACdnRotatingAddressesIsOneDestination) {

@@ -70,6 +70,8 @@ inline constexpr std::uint32_t kSidBaselineNewProtocol = 9'100'062;
 inline constexpr std::uint32_t kSidBaselineNewPeer = 9'100'063;
 inline constexpr std::uint32_t kSidBaselineVolume = 9'100'064;
 inline constexpr std::uint32_t kSidBaselineNewServedPort = 9'100'065;
+inline constexpr std::uint32_t kSidBaselineNewCountry = 9'100'066;
+inline constexpr std::uint32_t kSidBaselineNewNetwork = 9'100'067;
 inline constexpr std::uint32_t kSidLateralTypePolicy = 9'100'070;
 
 }  // namespace warden::detect
