@@ -23,6 +23,11 @@ constexpr int kApplicationId = 0x5744424c;  // "WDBL"
 constexpr std::int64_t kMaxTimestamp = 7'258'118'400LL * 1'000'000'000LL;
 constexpr std::int64_t kMaxCounter = std::int64_t{1} << 62;
 
+// The devices table has one last_new_<kind> column per BaselineKind; the volume columns come
+// after them. Kinds beyond the first five shift those columns by this much.
+constexpr int kExtraKinds = static_cast<int>(kBaselineKinds) - 5;
+static_assert(kBaselineKinds == 7, "a new BaselineKind needs its last_new_ column here");
+
 constexpr const char* kSchema = R"sql(
 CREATE TABLE devices(
   id TEXT PRIMARY KEY, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
@@ -30,7 +35,8 @@ CREATE TABLE devices(
   items_dropped INTEGER NOT NULL,
   last_new_destination INTEGER NOT NULL, last_new_service INTEGER NOT NULL,
   last_new_protocol INTEGER NOT NULL, last_new_peer INTEGER NOT NULL,
-  last_new_serves INTEGER NOT NULL,
+  last_new_serves INTEGER NOT NULL, last_new_country INTEGER NOT NULL,
+  last_new_network INTEGER NOT NULL,
   volume_hours INTEGER NOT NULL, mean_bytes REAL NOT NULL, var_bytes REAL NOT NULL,
   mean_flows REAL NOT NULL, var_flows REAL NOT NULL, hour INTEGER NOT NULL,
   hour_bytes INTEGER NOT NULL, hour_flows INTEGER NOT NULL);
@@ -43,6 +49,7 @@ CREATE TABLE items(
 constexpr const char* kDeviceColumns =
     "id, first_seen, last_seen, learning_until, stable_since, flows, items_dropped, "
     "last_new_destination, last_new_service, last_new_protocol, last_new_peer, last_new_serves, "
+    "last_new_country, last_new_network, "
     "volume_hours, mean_bytes, var_bytes, mean_flows, var_flows, hour, hour_bytes, hour_flows";
 
 struct DbCloser {
@@ -188,14 +195,14 @@ Result<detect::BaselineSnapshot, std::string> load_baseline(const std::string& p
     d.items_dropped = r.counter(6, "items_dropped");
     for (std::size_t k = 0; k < kBaselineKinds; ++k)
       d.last_new[k] = r.timestamp(7 + static_cast<int>(k), "last_new");
-    d.volume.hours = r.counter(12, "volume_hours");
-    d.volume.mean_bytes = r.real(13, "mean_bytes");
-    d.volume.var_bytes = r.real(14, "var_bytes");
-    d.volume.mean_flows = r.real(15, "mean_flows");
-    d.volume.var_flows = r.real(16, "var_flows");
-    d.volume.hour = r.integer(17, -1, kMaxTimestamp / (3600 * kNsPerSec), "hour");
-    d.volume.hour_bytes = r.counter(18, "hour_bytes");
-    d.volume.hour_flows = r.counter(19, "hour_flows");
+    d.volume.hours = r.counter(12 + kExtraKinds, "volume_hours");
+    d.volume.mean_bytes = r.real(13 + kExtraKinds, "mean_bytes");
+    d.volume.var_bytes = r.real(14 + kExtraKinds, "var_bytes");
+    d.volume.mean_flows = r.real(15 + kExtraKinds, "mean_flows");
+    d.volume.var_flows = r.real(16 + kExtraKinds, "var_flows");
+    d.volume.hour = r.integer(17 + kExtraKinds, -1, kMaxTimestamp / (3600 * kNsPerSec), "hour");
+    d.volume.hour_bytes = r.counter(18 + kExtraKinds, "hour_bytes");
+    d.volume.hour_flows = r.counter(19 + kExtraKinds, "hour_flows");
     if (r.error().empty() && !detect::baseline_device_id_valid(d.id))
       r.fail_with("id is not a device id");
     if (r.error().empty() && (d.last_seen < d.first_seen || d.learning_until < d.first_seen))
@@ -281,7 +288,7 @@ Result<bool, std::string> save_baseline(const std::string& path,
     if (ok) {
       dev = prepare(db.get(), std::string("INSERT INTO devices(") + kDeviceColumns +
                                   ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-                                  "?16,?17,?18,?19,?20)");
+                                  "?16,?17,?18,?19,?20,?21,?22)");
       item = prepare(db.get(), "INSERT INTO items VALUES(?1,?2,?3,?4,?5,?6)");
       ok = dev && item;
     }
@@ -298,14 +305,14 @@ Result<bool, std::string> save_baseline(const std::string& path,
       sqlite3_bind_int64(s, 7, static_cast<sqlite3_int64>(d.items_dropped));
       for (std::size_t k = 0; k < kBaselineKinds; ++k)
         sqlite3_bind_int64(s, 8 + static_cast<int>(k), d.last_new[k]);
-      sqlite3_bind_int64(s, 13, static_cast<sqlite3_int64>(d.volume.hours));
-      sqlite3_bind_double(s, 14, d.volume.mean_bytes);
-      sqlite3_bind_double(s, 15, d.volume.var_bytes);
-      sqlite3_bind_double(s, 16, d.volume.mean_flows);
-      sqlite3_bind_double(s, 17, d.volume.var_flows);
-      sqlite3_bind_int64(s, 18, d.volume.hour);
-      sqlite3_bind_int64(s, 19, static_cast<sqlite3_int64>(d.volume.hour_bytes));
-      sqlite3_bind_int64(s, 20, static_cast<sqlite3_int64>(d.volume.hour_flows));
+      sqlite3_bind_int64(s, 13 + kExtraKinds, static_cast<sqlite3_int64>(d.volume.hours));
+      sqlite3_bind_double(s, 14 + kExtraKinds, d.volume.mean_bytes);
+      sqlite3_bind_double(s, 15 + kExtraKinds, d.volume.var_bytes);
+      sqlite3_bind_double(s, 16 + kExtraKinds, d.volume.mean_flows);
+      sqlite3_bind_double(s, 17 + kExtraKinds, d.volume.var_flows);
+      sqlite3_bind_int64(s, 18 + kExtraKinds, d.volume.hour);
+      sqlite3_bind_int64(s, 19 + kExtraKinds, static_cast<sqlite3_int64>(d.volume.hour_bytes));
+      sqlite3_bind_int64(s, 20 + kExtraKinds, static_cast<sqlite3_int64>(d.volume.hour_flows));
       ok = sqlite3_step(s) == SQLITE_DONE;
       for (const auto& it : d.items) {
         if (!ok) break;
