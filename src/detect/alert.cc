@@ -45,7 +45,8 @@ void AlertTable::raise(Alert a) {
   // The latest raise describes the finding as it stands now (totals so far).
   e.explanation = std::move(a.explanation);
   e.evidence = std::move(a.evidence);
-  if (static_cast<int>(a.severity) < static_cast<int>(e.severity)) e.severity = a.severity;
+  if (a.rejudged || static_cast<int>(a.severity) < static_cast<int>(e.severity))
+    e.severity = a.severity;
 }
 
 }  // namespace warden::detect

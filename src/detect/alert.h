@@ -47,6 +47,9 @@ struct Alert {
   }
   void note(std::string key, double v, int decimals);
   std::uint64_t count = 1;  // occurrences aggregated into this alert
+  // The detector re-judged the finding on new evidence (a beacon's destination turned out to
+  // be a habit the baseline learned): the merge takes this severity instead of the higher.
+  bool rejudged = false;
   // What makes two raises the same finding, beside signature and source (e.g. "port=23" for a
   // horizontal scan, the target for a vertical one). Not written out.
   std::string group;

@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "core/text.h"
+#include "detect/address_names.h"
 #include "detect/detectors.h"
 #include "detect/device_traffic.h"
 
@@ -25,38 +26,10 @@ namespace {
 
 using inventory::DeviceType;
 
-constexpr std::size_t kMaxNames = 16384;        // address -> name from DNS answers and SNI
 constexpr std::size_t kMaxExamples = 5;         // examples kept per (device, kind) alert
 constexpr std::size_t kMaxAlertDevices = 4096;  // devices with alert wording or volume state
 constexpr std::uint64_t kMinVolumeHours = 6;    // active hours before volume can jump
 constexpr std::uint64_t kFlowsPerHourFloor = 1000;
-
-// "api.eu.example.co.uk" -> "example.co.uk": the part of a name its owner registered, so
-// the many hosts of one service are one destination. A heuristic without the public-suffix
-// list: two labels, three under a two-letter country code whose second level is generic.
-std::string registrable_domain(std::string_view name) {
-  while (name.ends_with('.')) name.remove_suffix(1);
-  std::string n = ascii_lower(name);
-  std::size_t last = n.rfind('.');
-  if (last == std::string::npos) return n;
-  std::size_t second = last == 0 ? std::string::npos : n.rfind('.', last - 1);
-  if (second == std::string::npos) return n;
-  const std::string_view sld = std::string_view(n).substr(second + 1, last - second - 1);
-  const bool cc_tld = n.size() - last - 1 == 2;
-  if (cc_tld && (sld == "co" || sld == "com" || sld == "net" || sld == "org" || sld == "gov" ||
-                 sld == "edu" || sld == "ac" || sld == "ne" || sld == "or" || sld == "go")) {
-    std::size_t third = second == 0 ? std::string::npos : n.rfind('.', second - 1);
-    return third == std::string::npos ? n : n.substr(third + 1);
-  }
-  return n.substr(second + 1);
-}
-
-std::string network_of(const IpAddr& ip) {
-  if (ip.is_v4()) return "net:" + IpAddr::v4(ip.v4_host_order() & 0xffffff00u).to_string() + "/24";
-  std::array<std::byte, 16> prefix{};
-  for (std::size_t i = 0; i < 6; ++i) prefix[i] = static_cast<std::byte>(ip.raw()[i]);
-  return "net:" + IpAddr::v6(prefix).to_string() + "/48";
-}
 
 std::string port_item(const flow::Flow& f) {
   return (f.key.proto == decode::kProtoTcp ? "tcp/" : "udp/") + std::to_string(f.resp_port());
@@ -103,20 +76,6 @@ class BaselineDetector : public Detector {
       : c_(c), model_(c.baseline ? c.baseline : &own_model_) {}
   std::string_view name() const override { return "baseline"; }
 
-  void on_observation(const dissect::Observation& o, Context&) override {
-    if (const auto* d = std::get_if<dissect::DnsObservation>(&o.body)) {
-      if (d->flavor != dissect::DnsFlavor::kDns || !d->msg.response) return;
-      const std::string asked =
-          d->msg.questions.empty() ? std::string() : d->msg.questions.front().name;
-      for (const auto& rr : d->msg.answers) {
-        if (!rr.address || rr.address->is_local_unicast()) continue;
-        remember_name(*rr.address, asked.empty() ? rr.name : asked);
-      }
-    } else if (const auto* t = std::get_if<protocols::TlsClientHello>(&o.body)) {
-      if (!t->sni.empty() && !o.ctx.dst_ip.is_local_unicast()) remember_name(o.ctx.dst_ip, t->sni);
-    }
-  }
-
   void on_flow_end(const flow::Flow& f, Context& ctx) override {
     if (f.key.proto != decode::kProtoTcp && f.key.proto != decode::kProtoUdp) return;
     const auto* orig = ctx.inventory.find_endpoint(f.orig_mac, f.orig_ip());
@@ -132,19 +91,6 @@ class BaselineDetector : public Detector {
     std::uint64_t count = 0;
     std::vector<std::string> examples;
   };
-
-  void remember_name(const IpAddr& ip, std::string_view name) {
-    std::string domain = registrable_domain(name);
-    if (!baseline_value_valid(BaselineKind::kDestination, domain)) return;
-    // A full table starts over rather than refusing new names: recent answers matter most.
-    if (names_.size() >= kMaxNames && !names_.contains(ip)) names_.clear();
-    names_[ip] = std::move(domain);
-  }
-
-  std::string destination_of(const IpAddr& ip) const {
-    auto it = names_.find(ip);
-    return it != names_.end() ? it->second : network_of(ip);
-  }
 
   void observe(const inventory::Device& dev, const inventory::Device* other, const flow::Flow& f,
                bool as_client, Context& ctx) {
@@ -176,7 +122,7 @@ class BaselineDetector : public Detector {
                 peer_ip.to_string() + ":" + std::to_string(f.resp_port()), ok);
         }
       } else if (ok && !peer_ip.is_local_unicast()) {
-        const std::string dest = destination_of(peer_ip);
+        const std::string dest = ctx.names ? ctx.names->destination(peer_ip) : network_of(peer_ip);
         if (learn(BaselineKind::kDestination, dest)) {
           raise(dev, ip, f, ctx, BaselineKind::kDestination,
                 dest.starts_with("net:") ? peer_ip.to_string()
@@ -395,7 +341,6 @@ class BaselineDetector : public Detector {
   DetectConfig c_;
   BaselineModel own_model_;
   BaselineModel* model_;
-  std::unordered_map<IpAddr, std::string> names_;
   std::unordered_map<std::string, Novelties> novelties_;
   std::unordered_map<std::string, std::int64_t> volume_alerted_;
 };

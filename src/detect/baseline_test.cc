@@ -190,6 +190,27 @@ TEST(Baseline, WithAGeoDatabaseNewCountriesAndNetworksAlert) {
   EXPECT_FALSE(baseline_value_valid(BaselineKind::kCountry, "de"));
 }
 
+TEST(Baseline, HabitualCheckInsAreALowBeaconAndNewOnesAreNot) {
+  Home h;
+  h.name(h.cam_mac, "ipcamera-garden");
+  // The camera checks in with its cloud every two minutes from its first sighting on...
+  Timestamp t = h.habit(kHour, 120);
+  // ...and after learning starts checking in with a new server just as regularly.
+  const IpAddr cnc = *IpAddr::parse("198.51.100.66");
+  for (int i = 0; i < 15; ++i) h.end(h.flow(h.cam, cnc, 8443, t + i * 2 * kMin));
+  h.chain->finish();
+  const Alert* cloud = nullptr;
+  const Alert* fresh = nullptr;
+  for (const auto* a : h.of("cnc.beacon")) (a->dest_ip == h.cloud ? cloud : fresh) = a;
+  ASSERT_NE(cloud, nullptr);
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_EQ(cloud->severity, Severity::kLow);
+  EXPECT_EQ(h.evidence(*cloud, "habitual"), "yes");
+  EXPECT_NE(cloud->explanation.find("maker's cloud"), std::string::npos);
+  EXPECT_EQ(fresh->severity, Severity::kMedium);
+  EXPECT_EQ(h.evidence(*fresh, "habitual"), "no");
+}
+
 TEST(Baseline, DestinationsAreNamedSoACdnRotatingAddressesIsOneDestination) {
   Home h;
   auto answer = [&](const std::string& q, const IpAddr& addr, Timestamp ts) {

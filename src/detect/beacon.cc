@@ -88,6 +88,15 @@ class BeaconDetector : public Detector {
       a.signature = "WARDEN CNC periodic beaconing to an outside host";
       a.category = "A Network Trojan was detected";
       a.severity = Severity::kMedium;
+      // A device whose baseline learned this destination while it was learning has checked in
+      // there since warden first saw it: most likely its maker's cloud keeping in touch (IoT
+      // devices heartbeat like clockwork). That is weak evidence, not nothing: malware that was
+      // there before warden looks the same, so it stays a low finding, not silence.
+      const bool habitual = learned_while_learning(ch.device, dst, ctx);
+      if (habitual) {
+        a.severity = Severity::kLow;
+        a.rejudged = true;  // raised at medium while the device was still learning
+      }
       a.src_ip = src;
       a.dest_ip = dst;
       a.dest_port = port;
@@ -97,9 +106,15 @@ class BeaconDetector : public Detector {
       a.last_ts = s.back();
       char buf[160];
       std::snprintf(buf, sizeof buf, "every %.1f s (+/- %.0f%%)", mean, cv * 100);
-      a.explanation = "This device contacts " + dst.to_string() + " on port " +
-                      std::to_string(port) + " like clockwork, " + buf +
-                      ", the way malware checks in with its controller.";
+      const std::string* name = ctx.names ? ctx.names->name_of(dst) : nullptr;
+      const std::string where = dst.to_string() + (name ? " (" + *name + ")" : "");
+      a.explanation = "This device contacts " + where + " on port " + std::to_string(port) +
+                      " like clockwork, " + buf +
+                      (habitual ? ". It has done so since warden learned its habits, so this is "
+                                  "most likely its maker's cloud keeping in touch."
+                                : ", the way malware checks in with its controller.");
+      if (name) a.note("destination_name", *name);
+      a.note("habitual", habitual ? "yes" : "no");
       a.note("connections", ch.total);
       a.note("interval_s", mean, 3);
       a.note("jitter_cv", cv, 3);
@@ -116,6 +131,17 @@ class BeaconDetector : public Detector {
   }
 
  private:
+  // Whether `device`'s baseline holds the destination as learned during its learning period.
+  static bool learned_while_learning(const std::string& device, const IpAddr& dst,
+                                     const Context& ctx) {
+    if (device.empty() || !ctx.baseline || !ctx.names) return false;
+    const DeviceBaseline* b = ctx.baseline->find(device);
+    if (!b || b->learning()) return false;
+    const auto& items = b->items[static_cast<std::size_t>(BaselineKind::kDestination)];
+    auto it = items.find(ctx.names->destination(dst));
+    return it != items.end() && it->second.first_seen < b->stable_since;
+  }
+
   struct Channel {
     std::vector<Timestamp> starts;
     std::string device;

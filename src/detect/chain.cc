@@ -30,7 +30,16 @@ std::vector<std::unique_ptr<Detector>> make_detectors(const DetectConfig& config
 DetectorChain::DetectorChain(const DetectConfig& config,
                              const inventory::DeviceInventory& inventory)
     : ctx_{alerts_, inventory, config.geo && !config.geo->empty() ? config.geo : nullptr} {
-  if (config.enabled) detectors_ = make_detectors(config);
+  // One baseline model for all detectors: the beacon detector reads what the baseline
+  // detector learned. Without a caller's model (no --baseline), the chain keeps one per run.
+  DetectConfig cfg = config;
+  if (!cfg.baseline) {
+    own_baseline_ = std::make_unique<BaselineModel>();
+    cfg.baseline = own_baseline_.get();
+  }
+  ctx_.names = &names_;
+  ctx_.baseline = cfg.baseline;
+  if (config.enabled) detectors_ = make_detectors(cfg);
   if (const geo::GeoDb* geo = ctx_.geo) {
     // Where an alert's internet peer is: evidence a person reads first ("a camera talking to a
     // network in another country"), added once here rather than by every detector.
@@ -51,6 +60,7 @@ void DetectorChain::on_flow_end(const flow::Flow& f) {
   for (auto& d : detectors_) d->on_flow_end(f, ctx_);
 }
 void DetectorChain::on_observation(const dissect::Observation& o) {
+  if (!detectors_.empty()) names_.learn(o);
   for (auto& d : detectors_) d->on_observation(o, ctx_);
 }
 void DetectorChain::on_arp(const decode::DecodedPacket& p) {

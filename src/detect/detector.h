@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "decode/decode.h"
+#include "detect/address_names.h"
 #include "detect/alert.h"
 #include "detect/baseline.h"
 #include "dissect/observation.h"
@@ -26,6 +27,10 @@ struct Context {
   AlertTable& alerts;
   const inventory::DeviceInventory& inventory;
   const geo::GeoDb* geo = nullptr;  // null when no database was given
+  // Shared views the chain keeps: the names internet addresses go by (DNS answers, SNI), and
+  // the behaviour baselines (one model for every detector; the baseline detector writes it).
+  const AddressNames* names = nullptr;
+  const BaselineModel* baseline = nullptr;
   // The inventory id for an address/MAC pair ("" when not a known local device).
   std::string device_of(const MacAddr& mac, const IpAddr& ip) const;
 };
@@ -130,6 +135,8 @@ class DetectorChain {
 
  private:
   AlertTable alerts_;
+  AddressNames names_;
+  std::unique_ptr<BaselineModel> own_baseline_;  // when the caller passes none
   Context ctx_;
   std::vector<std::unique_ptr<Detector>> detectors_;
   Timestamp last_tick_ = 0, last_seen_ = 0;

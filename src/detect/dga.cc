@@ -46,7 +46,7 @@ class DgaDetector : public Detector {
     }
     if (c.names.empty()) c.window_start = o.ctx.ts;
     c.last = std::max(c.last, o.ctx.ts);
-    const std::string base = base_domain(qname);
+    const std::string base = registrable_domain(qname);
     if (c.names.size() >= kMaxNamesPerClient || !c.names.insert(base).second) return;
     if (c.examples.size() < 5) c.examples.push_back(base);
     if (c.names.size() < c_.dga_nxdomains) return;

@@ -3,22 +3,32 @@
 #include <array>
 #include <cmath>
 
+#include "core/text.h"
+
 namespace warden::detect {
 
-std::string base_domain(std::string_view name) {
-  std::size_t dots = 0, cut = std::string_view::npos;
-  for (std::size_t i = name.size(); i-- > 0;) {
-    if (name[i] != '.') continue;
-    ++dots;
-    if (dots == 2) cut = i;
-    if (dots == 3) {
-      const auto last = name.substr(name.rfind('.') + 1);
-      const auto second = name.substr(cut + 1, name.rfind('.') - cut - 1);
-      if (last.size() == 2 && second.size() <= 3) cut = i;
-      break;
-    }
+std::string registrable_domain(std::string_view name) {
+  while (name.ends_with('.')) name.remove_suffix(1);
+  std::string n = ascii_lower(name);
+  std::size_t last = n.rfind('.');
+  if (last == std::string::npos) return n;
+  std::size_t second = last == 0 ? std::string::npos : n.rfind('.', last - 1);
+  if (second == std::string::npos) return n;
+  const std::string_view sld = std::string_view(n).substr(second + 1, last - second - 1);
+  const bool cc_tld = n.size() - last - 1 == 2;
+  if (cc_tld && (sld == "co" || sld == "com" || sld == "net" || sld == "org" || sld == "gov" ||
+                 sld == "edu" || sld == "ac" || sld == "ne" || sld == "or" || sld == "go")) {
+    std::size_t third = second == 0 ? std::string::npos : n.rfind('.', second - 1);
+    return third == std::string::npos ? n : n.substr(third + 1);
   }
-  return std::string(cut == std::string_view::npos ? name : name.substr(cut + 1));
+  return n.substr(second + 1);
+}
+
+std::string network_of(const IpAddr& ip) {
+  if (ip.is_v4()) return "net:" + IpAddr::v4(ip.v4_host_order() & 0xffffff00u).to_string() + "/24";
+  std::array<std::byte, 16> prefix{};
+  for (std::size_t i = 0; i < 6; ++i) prefix[i] = static_cast<std::byte>(ip.raw()[i]);
+  return "net:" + IpAddr::v6(prefix).to_string() + "/48";
 }
 
 double entropy(std::string_view s) {
@@ -103,7 +113,7 @@ constexpr BigramTable kBigrams;
 }  // namespace
 
 bool looks_generated(std::string_view name) {
-  const std::string base = base_domain(name);
+  const std::string base = registrable_domain(name);
   const std::string_view label = std::string_view(base).substr(0, base.find('.'));
   if (label.size() < 8 || label.size() > 63) return false;
   std::size_t letters = 0, digits = 0, pairs = 0, common_pairs = 0, transitions = 0;

@@ -6,11 +6,16 @@
 #include <string>
 #include <string_view>
 
+#include "core/net.h"
+
 namespace warden::detect {
 
-// The domain a name belongs to: its last two labels, or three under a two-letter country
-// code with a short second level (co.uk, com.au). No public-suffix list; good enough to group.
-std::string base_domain(std::string_view name);
+// The part of a name its owner registered ("api.eu.example.co.uk" -> "example.co.uk"),
+// lower-cased: two labels, three under a two-letter country code whose second level is generic
+// (co.uk, com.au). A heuristic without the public-suffix list; good enough to group.
+std::string registrable_domain(std::string_view name);
+// "net:203.0.113.0/24" (IPv6: the /48): how an unnamed address is grouped.
+std::string network_of(const IpAddr& ip);
 
 // Shannon entropy of the characters, in bits per character.
 double entropy(std::string_view s);
@@ -23,7 +28,7 @@ std::string_view longest_label(std::string_view name);
 // (DNS is case-insensitive: people and resolvers do not write Base64 by accident).
 std::string encoded_data_reason(std::string_view name);
 
-// Whether the label a domain was registered under (the first label of base_domain) looks
+// Whether the label a domain was registered under (the first label of registrable_domain) looks
 // algorithmically generated: long, and made mostly of letter pairs rare in chosen names, or
 // with digits scattered through its letters.
 bool looks_generated(std::string_view name);

@@ -55,7 +55,7 @@ class DnsTunnelDetector : public Detector {
       std::string why = suspicion(q);
       if (why.empty() && data.empty()) continue;
       if (why.empty()) why = data;
-      const std::string domain = base_domain(q.name);
+      const std::string domain = registrable_domain(q.name);
       auto key = std::make_pair(client, domain);
       auto it = pairs_.find(key);
       if (it == pairs_.end()) {
