@@ -13,22 +13,14 @@
 #include <filesystem>
 #include <string_view>
 
+#include "app/exit_codes.h"
 #include "capture/mapped_file.h"
 #include "core/text.h"
 #include "intel/fetch.h"
 #include "intel/store.h"
 
-#ifndef WARDEN_VERSION
-#define WARDEN_VERSION "0.1.0"
-#endif
-
 namespace warden::app {
 namespace {
-
-// The same exit codes as the other commands (main.cc).
-constexpr int kExitOk = 0;
-constexpr int kExitFatal = 1;
-constexpr int kExitUsage = 2;
 
 enum IntelOption { kOptStore = 2000, kOptColumn, kOptKind };
 

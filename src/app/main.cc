@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "app/console.h"
+#include "app/exit_codes.h"
 #include "app/intel_cli.h"
 #include "capture/file_format.h"
 #include "capture/live_source.h"
@@ -34,18 +35,8 @@
 #include "storage/baseline_store.h"
 #include "storage/output_writer.h"
 
-#ifndef WARDEN_VERSION
-#define WARDEN_VERSION "0.1.0"
-#endif
-
 namespace warden::app {
 namespace {
-
-// Exit codes, documented in --help.
-constexpr int kExitOk = 0;
-constexpr int kExitFatal = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitDamagedInput = 3;
 
 struct CommonOptions {
   std::string output_dir;

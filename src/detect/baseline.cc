@@ -70,6 +70,57 @@ bool noisy_type(DeviceType t) {
   return t == DeviceType::kPhoneComputer || t == DeviceType::kRouter;
 }
 
+// How each kind of novelty is reported: one row per BaselineKind, in its order.
+struct NoveltyText {
+  const char* detector;
+  std::uint32_t sid;
+  const char* signature;
+  Severity severity;
+  const char* verb;  // "<who> <verb> <count> <noun> <never> (<examples>)<meaning>"
+  const char* one;
+  const char* many;
+  const char* never;
+  const char* meaning;
+  const char* evidence;  // the count's evidence key
+};
+const NoveltyText kNoveltyText[] = {
+    {"baseline.new_destination", kSidBaselineNewDestination,
+     "WARDEN ANOMALY device contacts internet destinations new to its baseline", Severity::kLow,
+     "reached", "internet destination", "internet destinations",
+     "it never contacted while warden learned its habits",
+     ". A device whose contacts were stable that starts talking to new servers may have been "
+     "taken over, or it was updated.",
+     "new_destinations"},
+    {"baseline.new_port", kSidBaselineNewPort,
+     "WARDEN ANOMALY device uses a service port new to its baseline", Severity::kLow,
+     "now connects to", "service port", "service ports", "it never used before",
+     "; new kinds of connections from a settled device can mean new firmware, or malware.",
+     "new_ports"},
+    // Protocols read "<who> started speaking <examples>, which it never did...".
+    {"baseline.new_protocol", kSidBaselineNewProtocol,
+     "WARDEN ANOMALY device speaks an application protocol new to its baseline", Severity::kLow,
+     "started speaking", "", "", "", ", which it never did while warden learned its habits.",
+     "new_protocols"},
+    {"baseline.new_peer", kSidBaselineNewPeer,
+     "WARDEN ANOMALY device talks to local devices new to its baseline", Severity::kLow,
+     "contacted", "local device", "local devices", "it never talked to before",
+     "; an infected device often probes its neighbours.", "new_peers"},
+    {"baseline.new_served_port", kSidBaselineNewServedPort,
+     "WARDEN ANOMALY device accepts connections on a port new to its baseline", Severity::kLow,
+     "accepted connections on", "port", "ports", "it never served before",
+     ": a new service, or a backdoor someone opened.", "new_served_ports"},
+    {"baseline.new_country", kSidBaselineNewCountry,
+     "WARDEN ANOMALY device contacts a country new to its baseline", Severity::kMedium,
+     "reached servers in", "country", "countries",
+     "it never contacted while warden learned its habits",
+     ". Devices talk to their maker's cloud; a new country is worth a look.", "new_countries"},
+    {"baseline.new_network", kSidBaselineNewNetwork,
+     "WARDEN ANOMALY device contacts a network (ASN) new to its baseline", Severity::kLow,
+     "reached", "network", "networks", "(autonomous systems) it never contacted before", ".",
+     "new_networks"},
+};
+static_assert(std::size(kNoveltyText) == kBaselineKinds, "one row per BaselineKind");
+
 class BaselineDetector : public Detector {
  public:
   explicit BaselineDetector(const DetectConfig& c)
@@ -247,92 +298,27 @@ class BaselineDetector : public Detector {
     const auto cls = inventory::classification_of(dev);
     const std::string who = "Your " + describe_device(cls.type, &dev, ip);
     const std::string count = std::to_string(n.count);
+    if (kind >= BaselineKind::kCount) return;
+    const NoveltyText& t = kNoveltyText[static_cast<std::size_t>(kind)];
     Alert a = base(dev, cls.type, ip, f);
     a.category = "Potentially Bad Traffic";
-    a.severity = Severity::kLow;
-    switch (kind) {
-      case BaselineKind::kDestination:
-        a.detector = "baseline.new_destination";
-        a.signature_id = kSidBaselineNewDestination;
-        a.signature = "WARDEN ANOMALY device contacts internet destinations new to its baseline";
-        a.explanation = who + " reached " + count +
-                        (n.count == 1 ? " internet destination" : " internet destinations") +
-                        " it never contacted while warden learned its habits (" + examples +
-                        "). A device whose contacts were stable that starts talking to new "
-                        "servers may have been taken over, or it was updated.";
-        a.note("new_destinations", n.count);
-        a.note("examples", examples);
-        break;
-      case BaselineKind::kService:
-        a.detector = "baseline.new_port";
-        a.signature_id = kSidBaselineNewPort;
-        a.signature = "WARDEN ANOMALY device uses a service port new to its baseline";
-        if (risky_port(f.resp_port())) a.severity = Severity::kMedium;
-        a.explanation = who + " now connects to " + count +
-                        (n.count == 1 ? " service port" : " service ports") +
-                        " it never used before (" + examples +
-                        "); new kinds of connections from a settled device can mean new "
-                        "firmware, or malware.";
-        a.note("new_ports", n.count);
-        a.note("examples", examples);
-        break;
-      case BaselineKind::kServes:
-        a.detector = "baseline.new_served_port";
-        a.signature_id = kSidBaselineNewServedPort;
-        a.signature = "WARDEN ANOMALY device accepts connections on a port new to its baseline";
-        if (risky_port(f.resp_port())) a.severity = Severity::kMedium;
-        a.explanation = who + " accepted connections on " + count +
-                        (n.count == 1 ? " port" : " ports") + " it never served before (" +
-                        examples + "): a new service, or a backdoor someone opened.";
-        a.note("new_served_ports", n.count);
-        a.note("examples", examples);
-        break;
-      case BaselineKind::kProtocol:
-        a.detector = "baseline.new_protocol";
-        a.signature_id = kSidBaselineNewProtocol;
-        a.signature = "WARDEN ANOMALY device speaks an application protocol new to its baseline";
-        if (risky_protocol(f.app)) a.severity = Severity::kMedium;
-        a.explanation = who + " started speaking " + examples +
-                        ", which it never did while warden learned its habits.";
-        a.note("new_protocols", n.count);
-        a.note("examples", examples);
-        break;
-      case BaselineKind::kPeer:
-        a.detector = "baseline.new_peer";
-        a.signature_id = kSidBaselineNewPeer;
-        a.signature = "WARDEN ANOMALY device talks to local devices new to its baseline";
-        a.explanation = who + " contacted " + count +
-                        (n.count == 1 ? " local device" : " local devices") +
-                        " it never talked to before (" + examples +
-                        "); an infected device often probes its neighbours.";
-        a.note("new_peers", n.count);
-        a.note("examples", examples);
-        a.note("answered", answered_flow ? "yes" : "no");
-        break;
-      case BaselineKind::kCountry:
-        a.detector = "baseline.new_country";
-        a.signature_id = kSidBaselineNewCountry;
-        a.signature = "WARDEN ANOMALY device contacts a country new to its baseline";
-        a.severity = Severity::kMedium;
-        a.explanation = who + " reached servers in " + count +
-                        (n.count == 1 ? " country" : " countries") +
-                        " it never contacted while warden learned its habits (" + examples +
-                        "). Devices talk to their maker's cloud; a new country is worth a look.";
-        a.note("new_countries", n.count);
-        a.note("examples", examples);
-        break;
-      case BaselineKind::kNetwork:
-        a.detector = "baseline.new_network";
-        a.signature_id = kSidBaselineNewNetwork;
-        a.signature = "WARDEN ANOMALY device contacts a network (ASN) new to its baseline";
-        a.explanation = who + " reached " + count + (n.count == 1 ? " network" : " networks") +
-                        " (autonomous systems) it never contacted before (" + examples + ").";
-        a.note("new_networks", n.count);
-        a.note("examples", examples);
-        break;
-      case BaselineKind::kCount:
-        return;
-    }
+    a.detector = t.detector;
+    a.signature_id = t.sid;
+    a.signature = t.signature;
+    a.severity = t.severity;
+    if ((kind == BaselineKind::kService || kind == BaselineKind::kServes) &&
+        risky_port(f.resp_port()))
+      a.severity = Severity::kMedium;
+    if (kind == BaselineKind::kProtocol && risky_protocol(f.app)) a.severity = Severity::kMedium;
+    a.explanation =
+        who + " " + t.verb + " " +
+        (kind == BaselineKind::kProtocol ? examples
+                                         : count + " " + (n.count == 1 ? t.one : t.many) + " " +
+                                               t.never + " (" + examples + ")") +
+        t.meaning;
+    a.note(t.evidence, n.count);
+    a.note("examples", examples);
+    if (kind == BaselineKind::kPeer) a.note("answered", answered_flow ? "yes" : "no");
     if (noisy_type(cls.type)) a.severity = Severity::kInfo;
     a.group = "device=" + dev.id;
     ctx.alerts.raise(std::move(a));
