@@ -47,6 +47,22 @@ printf '%-28s %8.2f s %8.2f M pkt/s %8.1f MB  (%s alerts)\n' "every detector on"
   "$(echo "$packets / $t_on / 1000000" | bc -l)" "$(echo "$m_on / 1024" | bc -l)" "$alerts"
 echo "detection cost: $(echo "scale=2; $t_on / $t_off" | bc -l)x the pipeline alone (target <= 1.5x)"
 
+# Wall time on a shared machine is noisy; instructions are not. The same comparison on a
+# 300,000-packet slice, counted by callgrind (repeatable run to run).
+if command -v valgrind >/dev/null; then
+  slice="$work/race-300000.pcap"
+  [[ -f "$slice" ]] || build/release/bench/pcap_loop "$slice" 300000 \
+    $(find tests/data/captures \( -name '*.pcap' -o -name '*.pcapng' \) | sort) >/dev/null
+  declare -A instr
+  for mode in off on; do
+    args=(); [[ $mode == off ]] && args=(--no-detect)
+    instr[$mode]=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$warden" analyze -q \
+      --no-sqlite "${args[@]}" -o "$work/out" "$slice" 2>&1 | awk '/Collected/ {print $NF}')
+  done
+  echo "instructions (callgrind, $slice): ${instr[off]} alone, ${instr[on]} with detectors:" \
+    "$(echo "scale=3; ${instr[on]} / ${instr[off]}" | bc -l)x"
+fi
+
 echo
 echo "== memory per tracked device: $acts activities over $small and over $large devices"
 for n in "$small" "$large"; do

@@ -12,6 +12,8 @@
 #include <array>
 #include <initializer_list>
 #include <map>
+#include <string>
+#include <unordered_map>
 
 #include "detect/detectors.h"
 #include "detect/device_traffic.h"
@@ -134,7 +136,7 @@ class LateralDetector : public Detector {
     p.last_ts = std::max(p.last_ts, f.last_ts);
     p.from_ip = f.orig_ip();
     p.to_ip = f.resp_ip();
-    judge_pair(it->first, p, ctx);
+    judge_pair(it->first, p, f.last_ts, ctx);
   }
 
   void on_tick(Timestamp now, bool final, Context& ctx) override {
@@ -143,7 +145,7 @@ class LateralDetector : public Detector {
     if (!final && now < next_check_) return;
     next_check_ = now + kRecheck;
     for (auto& [key, p] : pairs_)
-      if (p.reported < p.attempts) judge_pair(key, p, ctx);
+      if (p.reported < p.attempts) judge_pair(key, p, now, ctx);
   }
 
  private:
@@ -159,19 +161,33 @@ class LateralDetector : public Detector {
     IpAddr from_ip, to_ip;
   };
 
-  // The device's type when the classifier is confident enough, else unknown.
-  static T confident_type(const inventory::Device& d) {
+  // The device's type when the classifier is confident enough, else unknown. Classifying runs
+  // the whole rule table, and a busy pair (a hub polling its bulbs) would run it per flow:
+  // a device's type is kept for a minute of capture time, which is as often as pairs are
+  // re-judged anyway.
+  T confident_type(const inventory::Device& d, Timestamp now) {
+    auto it = types_.find(d.id);
+    if (it != types_.end() && now >= it->second.since && now < it->second.since + kRecheck)
+      return it->second.type;
+    if (types_.size() >= kMaxPairs) types_.clear();
     const auto c = inventory::classification_of(d);
-    return c.confidence >= kMinConfidence ? c.type : T::kUnknown;
+    const T t = c.confidence >= kMinConfidence ? c.type : T::kUnknown;
+    types_[d.id] = CachedType{t, now};
+    return t;
   }
+  struct CachedType {
+    T type;
+    Timestamp since;
+  };
+  std::unordered_map<std::string, CachedType> types_;
 
-  void judge_pair(const Key& key, Pair& p, Context& ctx) {
+  void judge_pair(const Key& key, Pair& p, Timestamp now, Context& ctx) {
     const auto* from = find_by_id(ctx, key.from);
     const auto* to = find_by_id(ctx, key.to);
     if (!from || !to) return;
-    const T from_type = confident_type(*from);
+    const T from_type = confident_type(*from, now);
     if (from_type == T::kUnknown) return;
-    const T to_type = confident_type(*to);
+    const T to_type = confident_type(*to, now);
     const PolicyRow* row = judge(from_type, to_type, key.port);
     if (!row) return;
     Alert a;
