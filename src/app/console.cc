@@ -87,10 +87,18 @@ void print_summary(std::FILE* out, const char* command, const pipeline::Pipeline
     }
   }
 
-  const auto& alerts = p.detectors().alerts().alerts();
+  // The ten that matter most on the screen: most severe first, then the most frequent (the
+  // files keep first-seen order).
+  const auto& all = p.detectors().alerts().alerts();
+  std::vector<const detect::Alert*> alerts;
+  for (const auto& a : all) alerts.push_back(&a);
+  std::stable_sort(alerts.begin(), alerts.end(), [](const auto* x, const auto* y) {
+    if (x->severity != y->severity) return x->severity < y->severity;
+    return x->count > y->count;
+  });
   std::fprintf(out, "\nAlerts: %zu\n", alerts.size());
   for (std::size_t i = 0; i < alerts.size() && i < 10; ++i) {
-    const auto& a = alerts[i];
+    const auto& a = *alerts[i];
     std::fprintf(out, "  [%-6s] %-16s %-15s x%-6s %s\n",
                  std::string(detect::severity_name(a.severity)).c_str(), a.detector.c_str(),
                  a.src_ip.to_string().c_str(), with_commas(a.count).c_str(), a.explanation.c_str());
