@@ -245,5 +245,18 @@ TEST(MudValidation, ContainerFields) {
   EXPECT_EQ(parse_err(R"({"a":1,"a":2})").reason.find("duplicate key"), 16u);
 }
 
+TEST(MudValidation, HostileInputIsBounded) {
+  // A MUD file comes from a URL the device names: size and nesting are capped before any
+  // MUD-level check runs.
+  auto e = parse_err(std::string(kMaxMudBytes + 1, ' '));
+  EXPECT_EQ(e.reason.rfind("not valid JSON: input too large", 0), 0u);
+  e = parse_err(std::string(100'000, '[') + std::string(100'000, ']'));
+  EXPECT_EQ(e.reason.rfind("not valid JSON: nesting too deep", 0), 0u);
+  EXPECT_EQ(parse_err("{}").reason, "missing required \"ietf-mud:mud\"");
+  std::string both = minimal();
+  both.insert(both.size() - 1, R"(,"ietf-access-control-list:access-lists":{"acl":[]})");
+  EXPECT_NE(parse_err(both).reason.find("both"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace warden::mud
