@@ -23,6 +23,7 @@
 #include "app/console.h"
 #include "app/exit_codes.h"
 #include "app/intel_cli.h"
+#include "app/mud_cli.h"
 #include "capture/file_format.h"
 #include "capture/live_source.h"
 #include "capture/mapped_file.h"
@@ -743,6 +744,7 @@ const Command kCommands[] = {
     {"analyze", cmd_analyze, "analyse pcap/pcapng files: flows, observations, device inventory"},
     {"monitor", cmd_monitor, "run the same analysis live on a network interface"},
     {"intel", cmd_intel, "threat-intelligence lists: add, list, refresh, remove, check"},
+    {"mud", cmd_mud, "RFC 8520 MUD files: check what a device's file allows"},
     {"version", cmd_version, "print the version"},
 };
 
