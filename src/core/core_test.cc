@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <ctime>
 
 #include "core/anomaly.h"
@@ -92,6 +93,15 @@ TEST(Json, NestedArrays) {
       .field("t", true)
       .end_object();
   EXPECT_EQ(out, "{\"l\":[1,\"b\"],\"t\":true}");
+}
+
+TEST(Json, HugeAndOddNumbersStayValidJson) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_array();
+  w.value(1.5, 2).value(1e300, 3).value(-2.5e70, 1).value(std::nan(""), 2);
+  w.end_array();
+  EXPECT_EQ(out, "[1.50,1e+300,-2.5e+70,null]");
 }
 
 TEST(Time, Formats) {

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <system_error>
 
 namespace warden {
 
@@ -158,6 +159,11 @@ JsonWriter& JsonWriter::value(double v, int precision) {
   }
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, precision);
+  if (r.ec != std::errc{}) {
+    // Too large for fixed notation in the buffer (|v| >= ~1e60): the shortest exact form, in
+    // exponent notation, which JSON allows and which always fits.
+    r = std::to_chars(buf, buf + sizeof buf, v);
+  }
   out_.append(buf, r.ptr);
   return *this;
 }
