@@ -19,6 +19,9 @@ bool iequals(std::string_view a, std::string_view b);
 // Case-insensitive (ASCII) substring search.
 bool icontains(std::string_view haystack, std::string_view needle);
 
+// Appends a Unicode code point (at most U+10FFFF, validated by the caller) as UTF-8.
+void append_utf8(std::string& out, std::uint32_t cp);
+
 // 1234567 -> "1,234,567"
 std::string with_commas(std::uint64_t v);
 // 1500000 -> "1.5 MB" (decimal units, as disk and network sizes are quoted)
