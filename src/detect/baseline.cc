@@ -13,6 +13,7 @@
 // count and examples grow.
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstdio>
 #include <unordered_map>
 
@@ -123,8 +124,11 @@ static_assert(std::size(kNoveltyText) == kBaselineKinds, "one row per BaselineKi
 
 class BaselineDetector : public Detector {
  public:
-  explicit BaselineDetector(const DetectConfig& c)
-      : c_(c), model_(c.baseline ? c.baseline : &own_model_) {}
+  // The model is the chain's (DetectorChain always passes one: the caller's or its own), so
+  // the beacon detector reads what this one learns.
+  explicit BaselineDetector(const DetectConfig& c) : c_(c), model_(c.baseline) {
+    assert(model_ != nullptr);
+  }
   std::string_view name() const override { return "baseline"; }
 
   void on_flow_end(const flow::Flow& f, Context& ctx) override {
@@ -325,7 +329,6 @@ class BaselineDetector : public Detector {
   }
 
   DetectConfig c_;
-  BaselineModel own_model_;
   BaselineModel* model_;
   std::unordered_map<std::string, Novelties> novelties_;
   std::unordered_map<std::string, std::int64_t> volume_alerted_;

@@ -115,10 +115,7 @@ class DdosDetector : public Detector {
     const std::uint64_t packets = f.dir[0].packets;
     auto it = targets_.find(key);
     if (it == targets_.end()) {
-      if (targets_.size() >= kMaxTargets) {
-        ++dropped_;
-        return;
-      }
+      if (targets_.size() >= kMaxTargets) return;
       it = targets_.emplace(key, Window{}).first;
     }
     Window& w = it->second;
@@ -286,7 +283,6 @@ class DdosDetector : public Detector {
   DetectConfig c_;
   std::map<Key, Window> targets_;
   std::unordered_map<std::uint64_t, std::uint64_t> progress_;  // flow uid -> packets reported
-  std::uint64_t dropped_ = 0;
   Timestamp next_sweep_ = 0;
 };
 

@@ -98,7 +98,8 @@ struct DetectConfig {
   double volume_factor = 10.0;
   std::uint64_t volume_floor_bytes = 10'000'000;
   // The model learned and checked (owned by the caller, who may load and save it; used only
-  // by the pipeline's worker while it runs); null: the detector keeps one for the run.
+  // by the pipeline's worker while it runs); null: DetectorChain keeps one for the run.
+  // make_detectors() wants it set (the chain always sets it before calling).
   BaselineModel* baseline = nullptr;
 };
 
