@@ -109,7 +109,7 @@ class DdosDetector : public Detector {
     if (auto p = progress_.find(f.uid_value()); p != progress_.end()) {
       const std::uint64_t rest = f.dir[0].packets - std::min(f.dir[0].packets, p->second);
       progress_.erase(p);
-      if (rest > 0) raise(key, single(f, rest, ctx), ctx);
+      if (rest > 0) raise(key, single(f, rest), ctx);
       return;
     }
     const std::uint64_t packets = f.dir[0].packets;
@@ -132,7 +132,7 @@ class DdosDetector : public Detector {
     ++w.flows;
     w.ports.insert(f.resp_port());
     if (w.ports.size() > 8) w.ports.erase(std::prev(w.ports.end()));
-    w.who = Who::of(f, ctx);
+    w.sender = Sender::of(f);
   }
 
   void on_flow_progress(const flow::Flow& f, Context& ctx) override {
@@ -146,7 +146,7 @@ class DdosDetector : public Detector {
       if (progress_.size() >= kMaxProgress) return;
       p = progress_.emplace(f.uid_value(), 0).first;
     }
-    const Window w = single(f, packets - p->second, ctx);
+    const Window w = single(f, packets - p->second);
     p->second = packets;
     raise(Key{source_of(f), f.resp_ip(), static_cast<std::uint8_t>(*kind)}, w, ctx);
   }
@@ -175,32 +175,38 @@ class DdosDetector : public Detector {
       return std::tie(source, target, kind) < std::tie(o.source, o.target, o.kind);
     }
   };
-  // Who sent a flood: the address it used, the device behind it, and its own local address
-  // when the one it used was spoofed.
-  struct Who {
-    IpAddr used, own;
-    std::string device;
+  // The sender of a window's latest flow: the address it used, its MAC, the protocol.
+  struct Sender {
+    IpAddr used;
+    MacAddr mac;
     std::uint8_t proto = 0;
-    static Who of(const flow::Flow& f, Context& ctx) {
-      Who w{f.orig_ip(), f.orig_ip(), {}, f.key.proto};
-      if (f.orig_ip().is_local_unicast()) {
-        w.device = ctx.device_of(f.orig_mac, f.orig_ip());
-      } else if (const auto* d = ctx.inventory.find(f.orig_mac)) {
-        w.device = d->id;
-        for (const auto& a : d->addresses) {
-          if (a.ip.is_local_unicast()) w.own = a.ip;
-        }
-      }
-      return w;
-    }
+    static Sender of(const flow::Flow& f) { return {f.orig_ip(), f.orig_mac, f.key.proto}; }
   };
+  // Who sent a flood: the device behind the sender, and its own local address when the one it
+  // used was spoofed. Looked up only when an alert is raised, not per flow.
+  struct Who {
+    IpAddr own;
+    std::string device;
+  };
+  static Who who_sent(const Sender& s, Context& ctx) {
+    Who w{s.used, {}};
+    if (s.used.is_local_unicast()) {
+      w.device = ctx.device_of(s.mac, s.used);
+    } else if (const auto* d = ctx.inventory.find(s.mac)) {
+      w.device = d->id;
+      for (const auto& a : d->addresses) {
+        if (a.ip.is_local_unicast()) w.own = a.ip;
+      }
+    }
+    return w;
+  }
   struct Window {
     Timestamp start = 0, first = 0, last = 0;
     std::uint64_t packets = 0;  // in the window (or the flow): the evidence
     std::uint64_t count = 0;    // not yet reported: what the alert's count grows by
     std::uint64_t bytes = 0, flows = 0;
     std::set<std::uint16_t> ports;
-    Who who;  // of the latest flow
+    Sender sender;  // of the latest flow
   };
 
   static double rate(std::uint64_t packets, Timestamp span) {
@@ -226,7 +232,7 @@ class DdosDetector : public Detector {
   }
 
   // One running flow seen as its own window; `fresh` of its packets are not reported yet.
-  static Window single(const flow::Flow& f, std::uint64_t fresh, Context& ctx) {
+  static Window single(const flow::Flow& f, std::uint64_t fresh) {
     Window w;
     w.start = w.first = f.first_ts;
     w.last = f.last_ts;
@@ -235,7 +241,7 @@ class DdosDetector : public Detector {
     w.bytes = f.dir[0].ip_bytes;
     w.flows = 1;
     w.ports.insert(f.resp_port());
-    w.who = Who::of(f, ctx);
+    w.sender = Sender::of(f);
     return w;
   }
 
@@ -257,11 +263,12 @@ class DdosDetector : public Detector {
     a.signature = "WARDEN DOS outbound " + std::string(kind_words(kind)) + " from a local device";
     a.category = "Attempted Denial of Service";
     a.severity = Severity::kHigh;
-    a.src_ip = w.who.own;  // spoofed floods: the device's real address, so alerts aggregate
+    const Who who = who_sent(w.sender, ctx);
+    a.src_ip = who.own;  // spoofed floods: the device's real address, so alerts aggregate
     a.dest_ip = key.target;
     a.dest_port = w.ports.size() == 1 ? *w.ports.begin() : 0;
-    a.proto = w.who.proto;
-    a.device = w.who.device;
+    a.proto = w.sender.proto;
+    a.device = who.device;
     char rate_text[32];
     std::snprintf(rate_text, sizeof rate_text, "%.0f", pps);
     a.explanation = "This device sent " + std::to_string(w.packets) + " packets to " +
@@ -274,7 +281,7 @@ class DdosDetector : public Detector {
     a.note("packets_per_second", pps, 0);
     a.note("flows", w.flows);
     a.note("bytes", w.bytes);
-    if (!(w.who.used == w.who.own)) a.note("spoofed_source", w.who.used.to_string());
+    if (!(w.sender.used == who.own)) a.note("spoofed_source", w.sender.used.to_string());
     a.group = key.source + ">" + key.target.to_string();
     a.count = w.count;
     ctx.alerts.raise(std::move(a));
