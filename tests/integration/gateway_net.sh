@@ -14,7 +14,9 @@
 #   ${PREFIX}i   "the internet" (TEST-NET addresses only, nothing leaves the machine):
 #                192.0.2.2 (link), 203.0.113.10 (HTTP on 80, python3 http.server serving
 #                $GW_DIR/www: / and /index.html), 203.0.113.20 (mosquitto on 1883, anonymous),
-#                198.51.100.7 (iperf3 -s on 5201); route to 10.77.0.0/16 via the router.
+#                203.0.113.10 also echoes UDP on port 7 (a two-way flow conntrack calls
+#                established), 198.51.100.7 (iperf3 -s on 5201); route to 10.77.0.0/16 via the
+#                router.
 #   ${PREFIX}dN  device N (1..DEVICES): eth0 with MAC 02:77:00:00:00:XX and 10.77.0.XX/16 where
 #                XX = 10 + N (d1 = .11, d2 = .12, ...), default route via 10.77.0.1, resolver
 #                10.77.0.1 (/etc/netns/${PREFIX}dN/resolv.conf, used by `ip netns exec`).
@@ -23,7 +25,8 @@
 # captures). Everything gw_up starts is recorded in $GW_DIR/pids; gw_down kills those PIDs,
 # then whatever else still runs inside the namespaces (they are ours), then deletes them.
 # Helpers: gw_ns PREFIX N (device namespace), gw_mac N, gw_ip N, gw_dev PREFIX N CMD...
-# (run CMD in device N), gw_router PREFIX CMD..., gw_inet PREFIX CMD...
+# (run CMD in device N), gw_router PREFIX CMD..., gw_inet PREFIX CMD..., gw_udp_echo PREFIX N
+# SPORT (a UDP round trip to 203.0.113.10:7 from a fixed source port).
 # After gw_up, GW_DIR holds the state directory (/tmp/gwnet.PREFIX).
 
 GW_PY=/usr/bin/python3
@@ -35,6 +38,18 @@ gw_mac() { printf '02:77:00:00:00:%02d\n' "$((10 + $1))"; }
 gw_dev() { local p=$1 n=$2; shift 2; ip netns exec "${p}d${n}" "$@"; }
 gw_router() { local p=$1; shift; ip netns exec "${p}r" "$@"; }
 gw_inet() { local p=$1; shift; ip netns exec "${p}i" "$@"; }
+# gw_udp_echo PREFIX N SPORT: one datagram from device N's UDP port SPORT to 203.0.113.10:7;
+# succeeds when the echo comes back within 1 s. The same SPORT reuses the same conntrack entry.
+gw_udp_echo() {
+  ip netns exec "${1}d${2}" "$GW_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("", int(sys.argv[1])))
+s.settimeout(1)
+s.sendto(b"warden", ("203.0.113.10", 7))
+sys.exit(0 if s.recvfrom(64)[0] == b"warden" else 1)' "$3" 2>/dev/null
+}
 
 gw_tools_missing() {  # prints the missing tools, if any
   local t missing=()
@@ -122,6 +137,13 @@ gw_up() {
     >"$GW_DIR/mosquitto.conf"
   _gw_bg "$p" "$inet" mosquitto mosquitto -c "$GW_DIR/mosquitto.conf"
   _gw_bg "$p" "$inet" iperf3 iperf3 -s -B 198.51.100.7
+  _gw_bg "$p" "$inet" echo "$GW_PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("203.0.113.10", 7))
+while True:
+    data, peer = s.recvfrom(2048)
+    s.sendto(data, peer)'
   # DNS on the router.
   _gw_bg "$p" "$r" dnsmasq-stdout dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
     --user=root --listen-address=10.77.0.1 --bind-interfaces --port=53 \
@@ -130,6 +152,7 @@ gw_up() {
   _gw_wait_port "$inet" 203.0.113.10 80 || return 1
   _gw_wait_port "$inet" 203.0.113.20 1883 || return 1
   _gw_wait_port "$inet" 198.51.100.7 5201 || return 1
+  _gw_wait_port "$inet" 203.0.113.10 7 udp || return 1
   _gw_wait_port "$r" 10.77.0.1 53 udp || return 1
   # Warm the bridge's forwarding table and the neighbour caches.
   for ((i = 1; i <= n; i++)); do ip netns exec "${p}d$i" ping -c1 -W1 -q 10.77.0.1 >/dev/null 2>&1; done

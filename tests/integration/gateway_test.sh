@@ -2,14 +2,15 @@
 # `warden gateway` inline on a router, with real clients (tests/integration/gateway_net.sh):
 #   d1 plug    MUD file tests/data/gateway/plug_mud.json: tcp/80 to updates.acme.example only
 #   d2 cam     allow list: tcp/1883 to 203.0.113.20 (the MQTT broker)
-#   d3 fridge  allow list: tcp/80 to 203.0.113.10 (the HTTP server)
+#   d3 fridge  allow list: tcp/80 and udp/7 (echo) to 203.0.113.10
 #   d4, d5     not listed: never touched
 # update_servers is 198.51.100.7 (not the HTTP server, so that quarantine visibly cuts fridge's
 # HTTP while the update server stays reachable).
 #  1. no warden: everything reaches everything;
 #  2. `warden gateway run`: each device gets what its policy allows and nothing else, lateral
 #     traffic to and from enforced devices is dropped, unlisted devices are untouched;
-#  3. quarantine fridge by name: within 1 s HTTP fails, DNS and the update server still work,
+#  3. quarantine fridge by name: within 1 s HTTP fails, and so does a UDP flow that was already
+#     established (conntrack) before; DNS and the update server still work;
 #     `status --json` shows the reason and drops; release (by IP address): HTTP works again;
 #  4. kill -9 with fridge quarantined: the rules stay in force (fail-static); a new run finds
 #     the quarantine in its state directory and keeps it.
@@ -80,6 +81,7 @@ reach "cam curls 203.0.113.10" http $cam http://203.0.113.10/
 reach "fridge curls 203.0.113.10" http $fridge http://203.0.113.10/
 reach "fridge reaches cam:8080" tcp $fridge 10.77.0.12 8080
 reach "fridge pings cam" pingc $fridge 10.77.0.12
+reach "fridge's UDP echo with 203.0.113.10" gw_udp_echo "$P" $fridge 40001
 reach "d4 reaches cam:8080" tcp 4 10.77.0.12 8080
 reach "d4 pings 198.51.100.7" pingc 4 198.51.100.7
 
@@ -94,7 +96,7 @@ cat >"$tmp/config.json" <<EOF
     {"name": "cam", "mac": "$(gw_mac $cam)", "ipv4": ["$(gw_ip $cam)"],
      "allow": [{"proto": "tcp", "port": 1883, "to": "203.0.113.20"}]},
     {"name": "fridge", "mac": "$(gw_mac $fridge)", "ipv4": ["$(gw_ip $fridge)"],
-     "allow": [{"proto": "tcp", "port": 80, "to": "203.0.113.10"}]}
+     "allow": [{"proto": "tcp", "port": 80, "to": "203.0.113.10"}, {"proto": "udp", "port": 7, "to": "203.0.113.10"}]}
   ]
 }
 EOF
@@ -162,6 +164,7 @@ policy_checks() {  # policy_checks LABEL
 }
 fridge_allowed() {  # fridge_allowed LABEL
   reach "$1: fridge curls 203.0.113.10" http $fridge http://203.0.113.10/
+  reach "$1: fridge's UDP echo with 203.0.113.10 (source port 40000)" gw_udp_echo "$P" $fridge 40000
   blocked "$1: fridge cannot reach MQTT 203.0.113.20:1883" tcp $fridge 203.0.113.20 1883
 }
 policy_checks "enforced"
@@ -200,6 +203,7 @@ if [[ -n $cut_ms ]]; then
 else
   : >"$tmp/out"; bad "quarantine: fridge still curls 203.0.113.10 1 s after the command"
 fi
+blocked "quarantine: fridge's established UDP flow (port 40000) is cut too" gw_udp_echo "$P" $fridge 40000
 reach "quarantine: fridge still resolves via 10.77.0.1" dns $fridge updates.acme.example
 reach "quarantine: fridge still reaches the update server 198.51.100.7:5201" tcp $fridge 198.51.100.7 5201
 blocked "quarantine: fridge cannot reach MQTT 203.0.113.20:1883" tcp $fridge 203.0.113.20 1883
