@@ -181,7 +181,7 @@ device_record() {
 # A quarantine shows as a key naming it (quarantine, quarantined, state/mode "quarantine...").
 is_quarantined='[.. | objects | to_entries[] | select((.key | test("quarantin"; "i")) and (.value == true or (.value | type) == "object" or (.value | type) == "string"))
                  , select((.key == "state" or .key == "mode" or .key == "status") and ((.value | tostring) | test("quarantin"; "i")))] | length > 0'
-drops='[.. | objects | to_entries[] | select((.key | test("drop"; "i")) and (.value | type) == "number") | .value] | add // 0'
+drops='[paths(numbers) as $p | select($p | map(tostring) | join(".") | test("drop"; "i")) | getpath($p)] | add // 0'
 reason="gateway test: fridge beacons to a C2 server"
 fridge_mac=$(gw_mac $fridge) fridge_ip=$(gw_ip $fridge)
 t0=$(date +%s%N)
@@ -225,7 +225,7 @@ if status_json >"$tmp/status.json" 2>"$tmp/out"; then
 else
   bad "status --state $state --json failed"
 fi
-line=$(grep '"event":"quarantine"' "$state/events.jsonl" 2>/dev/null | tail -1)
+line=$(jq -c 'select(.event == "quarantine")' "$state/events.jsonl" 2>/dev/null | tail -1)
 if [[ -n $line ]] && jq -e --arg m "$fridge_mac" '.device == $m and (.latency_us | type) == "number"
       and .enforced_ns >= .decided_ns' <<<"$line" >/dev/null; then
   ok "events.jsonl: quarantine of $fridge_mac, enforced $(jq .latency_us <<<"$line") us after the decision"
