@@ -2,7 +2,8 @@
 # What `warden gateway` costs a router, in one run, on the namespaced home network of
 # tests/integration/gateway_net.sh (device d1 -> router -> "internet"; nothing leaves the machine):
 #  1. Forwarding throughput, d1 -> 198.51.100.7 through the router: iperf3 TCP (SECONDS, median
-#     of RUNS) and UDP with 64-byte payloads (packets/s received, median of RUNS), with
+#     of RUNS rounds, the set-ups taking turns) and UDP with 64-byte payloads (packets/s
+#     received, median), with
 #       no warden table | warden running with 100 devices | with 1,000 devices |
 #       1,000 devices' rules with warden killed (the ruleset alone, fail-static)
 #     Synthetic devices are 10.77.X.Y (X >= 1) with their own MACs: 4 in 5 carry one of the
@@ -21,12 +22,12 @@
 #     1,000-device configuration in this run; median).
 # Prints a table; writes build/bench/gateway/results.json. Progress on stderr.
 # Needs root, iproute2, nft, iperf3, dnsmasq, mosquitto, python3, jq.
-# Usage: bench/gateway_bench.sh [SECONDS=5] [RUNS=3] [REPS=10]
+# Usage: bench/gateway_bench.sh [SECONDS=5] [RUNS=5] [REPS=10]
 #   WARDEN=path   use that binary instead of building build/release/src/app/warden
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-secs=${1:-5} runs=${2:-3} reps=${3:-10}
+secs=${1:-5} runs=${2:-5} reps=${3:-10}
 say() { echo "gateway_bench: $*" >&2; }
 [[ $(id -u) -eq 0 ]] || { echo "needs root (network namespaces, nftables)"; exit 1; }
 # shellcheck source=../tests/integration/gateway_net.sh
@@ -117,37 +118,42 @@ stop_gateway() {  # stop_gateway [keep]: kill -9; the table stays only with "kee
 }
 cpu_ticks() { [[ -n $gwpid ]] && awk '{print $14 + $15}' "/proc/$gwpid/stat" 2>/dev/null || echo 0; }
 
-declare -A tcp udp cpu
-measure() {  # measure LABEL: TCP and UDP throughput, median of RUNS
-  local label=$1 i t u c0 c1 t0 t1 tcps=() udps=()
+declare -A tcp udp cpu tcps udps cpus
+measure() {  # measure LABEL: one TCP and one UDP run, appended to LABEL's samples
+  local label=$1 t u c0 c1 t0 t1
   c0=$(cpu_ticks); t0=$(now)
-  for ((i = 0; i < runs; i++)); do
-    gw_dev "$P" 1 iperf3 -c 198.51.100.7 -t "$secs" -J >"$tmp/iperf.json" 2>&1 ||
-      { cat "$tmp/iperf.json"; echo "iperf3 TCP failed ($label)"; exit 1; }
-    t=$(jq '.end.sum_received.bits_per_second / 1e9' "$tmp/iperf.json")
-    tcps+=("$t")
-    gw_dev "$P" 1 iperf3 -c 198.51.100.7 -u -l 64 -b 0 -t "$secs" -J >"$tmp/iperf.json" 2>&1 ||
-      { cat "$tmp/iperf.json"; echo "iperf3 UDP failed ($label)"; exit 1; }
-    u=$(jq '(.end.sum.packets - .end.sum.lost_packets) / .end.sum.seconds / 1000' "$tmp/iperf.json")
-    udps+=("$u")
-    say "$label: run $((i + 1))/$runs: TCP $(printf '%.2f' "$t") Gbit/s, UDP 64 B $(printf '%.0f' "$u") kpps"
-  done
+  gw_dev "$P" 1 iperf3 -c 198.51.100.7 -t "$secs" -J >"$tmp/iperf.json" 2>&1 ||
+    { cat "$tmp/iperf.json"; echo "iperf3 TCP failed ($label)"; exit 1; }
+  t=$(jq '.end.sum_received.bits_per_second / 1e9' "$tmp/iperf.json")
+  gw_dev "$P" 1 iperf3 -c 198.51.100.7 -u -l 64 -b 0 -t "$secs" -J >"$tmp/iperf.json" 2>&1 ||
+    { cat "$tmp/iperf.json"; echo "iperf3 UDP failed ($label)"; exit 1; }
+  u=$(jq '(.end.sum.packets - .end.sum.lost_packets) / .end.sum.seconds / 1000' "$tmp/iperf.json")
   c1=$(cpu_ticks); t1=$(now)
-  tcp[$label]=$(printf '%s\n' "${tcps[@]}" | median)
-  udp[$label]=$(printf '%s\n' "${udps[@]}" | median)
+  tcps[$label]+="$t "; udps[$label]+="$u "
   # warden's own CPU while the traffic ran (its capture on br0 sees every forwarded packet)
-  cpu[$label]=$(echo "scale=1; ($c1 - $c0) * 100 * 1000000000 / $(getconf CLK_TCK) / ($t1 - $t0)" | bc -l)
+  cpus[$label]+="$(echo "scale=1; ($c1 - $c0) * 100 * 1000000000 / $(getconf CLK_TCK) / ($t1 - $t0)" | bc -l) "
+  say "$label: TCP $(printf '%.2f' "$t") Gbit/s, UDP 64 B $(printf '%.0f' "$u") kpps"
 }
 
 # --- 1. throughput -----------------------------------------------------------------------
 labels=("no warden table" "100 devices, warden running" "1,000 devices, warden running"
         "1,000 devices, rules only (warden killed)")
-say "throughput: iperf3 -t $secs, $runs runs each (TCP, then UDP 64 B)"
-measure "${labels[0]}"
-start_gateway 100;  measure "${labels[1]}"; stop_gateway
-start_gateway 1000; measure "${labels[2]}"
-rules_1000=$(gw_router "$P" nft list table inet warden | grep -c .)
-stop_gateway keep;  measure "${labels[3]}"; stop_gateway
+# The set-ups take turns, run after run: this machine's speed drifts by more than the effect
+# measured, and interleaving spreads the drift over all of them.
+say "throughput: $runs rounds of iperf3 -t $secs (TCP, then UDP 64 B) through each set-up"
+for ((r = 1; r <= runs; r++)); do
+  say "round $r/$runs"
+  measure "${labels[0]}"
+  start_gateway 100;  measure "${labels[1]}"; stop_gateway
+  start_gateway 1000; measure "${labels[2]}"
+  rules_1000=$(gw_router "$P" nft list table inet warden | grep -c .)
+  stop_gateway keep;  measure "${labels[3]}"; stop_gateway
+done
+for l in "${labels[@]}"; do
+  tcp[$l]=$(printf '%s\n' ${tcps[$l]} | median)
+  udp[$l]=$(printf '%s\n' ${udps[$l]} | median)
+  cpu[$l]=$(printf '%s\n' ${cpus[$l]} | median)
+done
 
 # --- 2. rule update latency ----------------------------------------------------------------
 start_gateway 1000
@@ -226,7 +232,7 @@ stat_of() { local m p; m=$(printf '%s\n' $1 | awk NF | median); p=$(printf '%s\n
 startup_med=$(printf '%s\n' "${startups[@]}" | median)
 echo
 echo "warden gateway: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), kernel $(uname -r)"
-echo "forwarding d1 -> 198.51.100.7 through the router: iperf3 -t $secs, median of $runs"
+echo "forwarding d1 -> 198.51.100.7 through the router: iperf3 -t $secs, median of $runs rounds"
 printf '%-42s %10s %8s %12s %8s %10s\n' "" "TCP Gbit/s" "vs none" "UDP 64B kpps" "vs none" "warden CPU"
 base_t=${tcp[${labels[0]}]} base_u=${udp[${labels[0]}]}
 for l in "${labels[@]}"; do
@@ -249,6 +255,12 @@ echo "(target < 100 ms; probes every ~1 ms, so the probe figures are exact to ab
 echo
 echo "start-up with 1,000 devices (run -> DIR/ready): median $startup_med ms over ${#startups[@]} starts (${startups[*]})"
 
+samples=$(for l in "${labels[@]}"; do
+  jq -n --arg l "$l" --arg t "${tcps[$l]}" --arg u "${udps[$l]}" --arg c "${cpus[$l]}" \
+    '{($l): {tcp_gbps: ($t | split(" ") | map(select(. != "") | tonumber)),
+             udp64_kpps: ($u | split(" ") | map(select(. != "") | tonumber)),
+             warden_cpu_percent: ($c | split(" ") | map(select(. != "") | tonumber))}}'
+done | jq -s add)
 jq -n --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
   --argjson cores "$(nproc)" --arg kernel "$(uname -r)" --argjson secs "$secs" --argjson runs "$runs" \
   --argjson reps "$reps" --argjson rules "$rules_1000" \
@@ -258,12 +270,12 @@ jq -n --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ 
   --argjson qm "$qm" --argjson qp "$qp" --argjson qwm "$qwm" --argjson qwp "$qwp" --argjson qcm "$qcm" \
   --argjson rm "$rm_" --argjson rp "$rp" --argjson rwm "$rwm" --argjson nr "$never_released" \
   --argjson sm "$startup_med" --argjson ss "$(printf '%s\n' "${startups[@]}" | jq -s .)" \
-  --argjson qall "$(printf '%s\n' $q_probe | jq -s .)" --argjson rall "$(printf '%s\n' $r_probe | jq -s .)" \
+  --argjson samples "$samples" --argjson qall "$(printf '%s\n' $q_probe | jq -s .)" --argjson rall "$(printf '%s\n' $r_probe | jq -s .)" \
   '{machine: {cpu: $cpu, cores: $cores, kernel: $kernel},
     throughput: {seconds: $secs, runs: $runs, ruleset_lines_1000: $rules,
       tcp_gbps: {none: $t0, devices_100: $t1, devices_1000: $t2, devices_1000_rules_only: $t3},
       udp64_kpps: {none: $u0, devices_100: $u1, devices_1000: $u2, devices_1000_rules_only: $u3},
-      tcp_ratio_1000: ($t2 / $t0), udp_ratio_1000: ($u2 / $u0),
+      tcp_ratio_1000: ($t2 / $t0), udp_ratio_1000: ($u2 / $u0), samples: $samples,
       warden_cpu_percent: {devices_100: $c1, devices_1000: $c2}},
     update_latency_ms: {cycles: $reps, devices: 1000,
       quarantine_probe: {median: $qm, p95: $qp, all: $qall}, quarantine_warden: {median: $qwm, p95: $qwp},
