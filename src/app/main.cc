@@ -22,6 +22,7 @@
 
 #include "app/console.h"
 #include "app/exit_codes.h"
+#include "app/gateway_cli.h"
 #include "app/intel_cli.h"
 #include "app/mud_cli.h"
 #include "capture/file_format.h"
@@ -743,6 +744,7 @@ int cmd_version(int, char**) {
 const Command kCommands[] = {
     {"analyze", cmd_analyze, "analyse pcap/pcapng files: flows, observations, device inventory"},
     {"monitor", cmd_monitor, "run the same analysis live on a network interface"},
+    {"gateway", cmd_gateway, "enforce per-device policies and quarantine on a router (nftables)"},
     {"intel", cmd_intel, "threat-intelligence lists: add, list, refresh, remove, check"},
     {"mud", cmd_mud, "RFC 8520 MUD files: check what a device's file allows"},
     {"version", cmd_version, "print the version"},

@@ -27,6 +27,7 @@ std::string_view severity_name(Severity s) {
 
 void AlertTable::raise(Alert a) {
   if (enrich_) enrich_(a);
+  if (listen_) listen_(a);
   std::string key = std::to_string(a.signature_id) + "|" + a.src_ip.to_string() + "|" + a.group;
   auto it = index_.find(key);
   if (it == index_.end()) {

@@ -67,6 +67,8 @@ class AlertTable {
   void raise(Alert a);
   // Called on every alert raised, before it is merged (adds evidence common to all detectors).
   void set_enricher(std::function<void(Alert&)> f) { enrich_ = std::move(f); }
+  // Called with every alert raised, after enrichment (the gateway quarantines on it).
+  void set_listener(std::function<void(const Alert&)> f) { listen_ = std::move(f); }
   const std::vector<Alert>& alerts() const { return alerts_; }
   std::uint64_t dropped() const { return dropped_; }
 
@@ -76,6 +78,7 @@ class AlertTable {
   std::map<std::string, std::size_t> index_;
   std::uint64_t dropped_ = 0;
   std::function<void(Alert&)> enrich_;
+  std::function<void(const Alert&)> listen_;
 };
 
 }  // namespace warden::detect

@@ -40,6 +40,7 @@ DetectorChain::DetectorChain(const DetectConfig& config,
   ctx_.names = &names_;
   ctx_.baseline = cfg.baseline;
   if (config.enabled) detectors_ = make_detectors(cfg);
+  if (config.alert_listener) alerts_.set_listener(config.alert_listener);
   if (const geo::GeoDb* geo = ctx_.geo) {
     // Where an alert's internet peer is: evidence a person reads first ("a camera talking to a
     // network in another country"), added once here rather than by every detector.

@@ -7,6 +7,7 @@
 // validated DetectConfig; nothing registers itself.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -101,6 +102,9 @@ struct DetectConfig {
   // by the pipeline's worker while it runs); null: DetectorChain keeps one for the run.
   // make_detectors() wants it set (the chain always sets it before calling).
   BaselineModel* baseline = nullptr;
+  // Told of every alert as it is raised, on the pipeline's worker (gateway mode: a high
+  // severity finding can quarantine its device). Must be quick; may be empty.
+  std::function<void(const Alert&)> alert_listener;
 };
 
 std::vector<std::unique_ptr<Detector>> make_detectors(const DetectConfig& config);

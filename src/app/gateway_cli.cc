@@ -1,0 +1,951 @@
+#include "app/gateway_cli.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/exit_codes.h"
+#include "capture/live_source.h"
+#include "core/json.h"
+#include "core/json_reader.h"
+#include "enforce/enforcer.h"
+#include "enforce/nft.h"
+#include "enforce/ruleset.h"
+#include "enforce/state_store.h"
+#include "mud/mud.h"
+#include "pipeline/pipeline.h"
+#include "policy/config.h"
+#include "policy/learned.h"
+#include "storage/async_sink.h"
+#include "storage/output_writer.h"
+
+namespace warden::app {
+namespace {
+
+namespace fs = std::filesystem;
+using enforce::DeviceEntry;
+using enforce::Enforcer;
+using enforce::GatewayState;
+using enforce::QuarantineEntry;
+
+constexpr const char* kDefaultState = "/var/lib/warden/gateway";
+constexpr std::size_t kMaxRequest = 64u << 10;
+
+Timestamp wall_ns() {
+  return static_cast<Timestamp>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count());
+}
+
+void gateway_help(std::FILE* out) {
+  std::fprintf(
+      out,
+      "Usage: warden gateway COMMAND [OPTIONS]\n"
+      "The inline guardian on a Linux router: per-device allow-lists (RFC 8520 MUD files,\n"
+      "allow-lists in the configuration, learned profiles) and quarantine, enforced with\n"
+      "nftables (table inet warden, forward hook), never by ARP spoofing.\n\n"
+      "Commands:\n"
+      "  run --lan IFACE --config FILE   watch the LAN and enforce (runs until stopped)\n"
+      "  quarantine DEVICE --reason TEXT cut a device off: only DNS, DHCP, NTP and the update\n"
+      "                                  servers stay reachable; recorded with its reason\n"
+      "  release DEVICE                  give a quarantined device its policy back\n"
+      "  status [--json]                 devices, quarantine, drop counters per device/rule\n"
+      "  rules --config FILE             print the nftables ruleset the configuration gives\n\n"
+      "DEVICE is a configured name, a MAC address or an IP address.\n\n"
+      "Options:\n"
+      "  --state DIR          state folder: gateway.db, control.sock, events.jsonl,\n"
+      "                       metrics.prom (default %s)\n"
+      "  --config FILE        gateway configuration (JSON; see docs/gateway.md)\n"
+      "  --lan IFACE          LAN interface (a bridge: set net.bridge.bridge-nf-call-iptables=1\n"
+      "                       so traffic between devices crosses the forward hook)\n"
+      "  --quarantine-on SEV  quarantine a device on a detection of this severity or worse:\n"
+      "                       high, medium or off (default off)\n"
+      "  --output DIR         pipeline output folder (default STATE/out)\n"
+      "  --duration S         stop after S seconds (tests)\n"
+      "  --flush-on-exit      remove the rules when stopping (default: they stay in force)\n"
+      "  -q, --quiet          no progress messages\n\n"
+      "Fail mode: fail-static. The rules live in the kernel; if warden stops or crashes the\n"
+      "last ruleset stays in force, and 'warden gateway status' says so. A new run rebuilds\n"
+      "the table atomically from the configuration and the stored quarantine.\n\n"
+      "Example: sudo warden gateway run --lan br0 --config /etc/warden/gateway.json\n",
+      kDefaultState);
+}
+
+struct Options {
+  std::string state_dir = kDefaultState;
+  std::string config;
+  std::string lan;
+  std::string output;
+  std::string reason;
+  int quarantine_on = 0;  // 0 off, else the worst severity number that triggers (1 high, 2 medium)
+  std::uint64_t duration_s = 0;
+  bool json = false, quiet = false, flush_on_exit = false;
+  std::vector<std::string> args;
+};
+
+enum { kOptState = 1000, kOptConfig, kOptLan, kOptReason, kOptQuarantineOn, kOptOutput,
+       kOptDuration, kOptJson, kOptFlush };
+
+bool parse_options(int argc, char** argv, Options& o, int& status) {
+  static const option longs[] = {{"state", required_argument, nullptr, kOptState},
+                                 {"config", required_argument, nullptr, kOptConfig},
+                                 {"lan", required_argument, nullptr, kOptLan},
+                                 {"reason", required_argument, nullptr, kOptReason},
+                                 {"quarantine-on", required_argument, nullptr, kOptQuarantineOn},
+                                 {"output", required_argument, nullptr, kOptOutput},
+                                 {"duration", required_argument, nullptr, kOptDuration},
+                                 {"json", no_argument, nullptr, kOptJson},
+                                 {"flush-on-exit", no_argument, nullptr, kOptFlush},
+                                 {"quiet", no_argument, nullptr, 'q'},
+                                 {"help", no_argument, nullptr, 'h'},
+                                 {nullptr, 0, nullptr, 0}};
+  optind = 1;
+  int c;
+  while ((c = getopt_long(argc, argv, "qh", longs, nullptr)) != -1) {
+    switch (c) {
+      case kOptState: o.state_dir = optarg; break;
+      case kOptConfig: o.config = optarg; break;
+      case kOptLan: o.lan = optarg; break;
+      case kOptReason: o.reason = optarg; break;
+      case kOptOutput: o.output = optarg; break;
+      case kOptJson: o.json = true; break;
+      case kOptFlush: o.flush_on_exit = true; break;
+      case 'q': o.quiet = true; break;
+      case kOptDuration: {
+        char* end = nullptr;
+        o.duration_s = std::strtoull(optarg, &end, 10);
+        if (!end || *end) {
+          std::fprintf(stderr, "warden gateway: bad --duration '%s'\n", optarg);
+          status = kExitUsage;
+          return false;
+        }
+        break;
+      }
+      case kOptQuarantineOn: {
+        const std::string v = optarg;
+        if (v == "high") o.quarantine_on = 1;
+        else if (v == "medium") o.quarantine_on = 2;
+        else if (v == "off") o.quarantine_on = 0;
+        else {
+          std::fprintf(stderr, "warden gateway: --quarantine-on takes high, medium or off\n");
+          status = kExitUsage;
+          return false;
+        }
+        break;
+      }
+      case 'h':
+        gateway_help(stdout);
+        status = kExitOk;
+        return false;
+      default:
+        std::fprintf(stderr, "Try 'warden gateway --help'.\n");
+        status = kExitUsage;
+        return false;
+    }
+  }
+  for (int i = optind; i < argc; ++i) o.args.push_back(argv[i]);
+  return true;
+}
+
+Result<std::string, std::string> read_file(const std::string& path, std::size_t max) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unexpected("cannot read " + path + ": " + std::strerror(errno));
+  std::string data;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    data.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (data.size() > max) return unexpected(path + " is larger than " + std::to_string(max) + " bytes");
+  }
+  return data;
+}
+
+// The desired state from a configuration file: every device's policy built, MUD files read
+// and parsed. Learned devices start without a policy (not enforced until their profile is
+// ready). Errors name the file and the device.
+Result<GatewayState, std::string> load_state(const std::string& config_path,
+                                             std::vector<std::string>& learned) {
+  auto text = read_file(config_path, policy::kMaxConfigBytes);
+  if (!text) return unexpected(text.error());
+  auto cfg = policy::parse_gateway_config(*text);
+  if (!cfg) return unexpected(config_path + ": " + cfg.error());
+  GatewayState s;
+  s.lan_networks = cfg->lan_networks;
+  s.update_servers = cfg->update_servers;
+  s.update_names = cfg->update_names;
+  s.controllers = cfg->controllers;
+  const fs::path base = fs::path(config_path).parent_path();
+  for (auto& d : cfg->devices) {
+    DeviceEntry e;
+    e.name = d.name;
+    e.mac = d.mac;
+    e.addrs = d.addrs;
+    e.my_controller = d.my_controller;
+    if (!d.mud.empty()) {
+      if (d.mud.find("://") != std::string::npos)
+        return unexpected(config_path + ": device " + d.name +
+                          ": MUD URLs are fetched when the device announces them; give a local "
+                          "file here (warden mud check FILE verifies one)");
+      fs::path p = d.mud;
+      if (p.is_relative()) p = base / p;
+      auto mud_text = read_file(p.string(), mud::kMaxMudBytes);
+      if (!mud_text) return unexpected("device " + d.name + ": " + mud_text.error());
+      auto mud = mud::parse_mud(*mud_text);
+      if (!mud) return unexpected("device " + d.name + ": " + p.string() + ": " + mud.error().message());
+      auto pol = policy::from_mud(*mud);
+      if (!pol) return unexpected("device " + d.name + ": " + p.string() + ": " + pol.error());
+      e.policy = std::move(*pol);
+    } else if (d.allow) {
+      policy::DevicePolicy pol;
+      pol.source = policy::DevicePolicy::Source::kAllowList;
+      pol.rules = std::move(*d.allow);
+      e.policy = std::move(pol);
+    } else {
+      learned.push_back(d.name);
+    }
+    s.devices.push_back(std::move(e));
+  }
+  return s;
+}
+
+// --------------------------------------------------------------------- control socket
+
+std::string socket_path(const Options& o) { return o.state_dir + "/control.sock"; }
+
+// One request, one answer, one line each (JSON).
+Result<std::string, std::string> control_call(const Options& o, const std::string& request) {
+  const std::string path = socket_path(o);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return unexpected(std::string("socket: ") + std::strerror(errno));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    close(fd);
+    return unexpected("state path too long for a socket: " + path);
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    const int e = errno;
+    close(fd);
+    return unexpected("no gateway is running with state " + o.state_dir + " (" + path + ": " +
+                      std::strerror(e) + ")");
+  }
+  std::string msg = request + "\n";
+  for (std::size_t off = 0; off < msg.size();) {
+    auto n = write(fd, msg.data() + off, msg.size() - off);
+    if (n <= 0) {
+      close(fd);
+      return unexpected(std::string("write to the gateway: ") + std::strerror(errno));
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  std::string reply;
+  char buf[65536];
+  for (;;) {
+    auto n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    reply.append(buf, static_cast<std::size_t>(n));
+    if (!reply.empty() && reply.back() == '\n') break;
+  }
+  close(fd);
+  if (reply.empty()) return unexpected(std::string("the gateway closed the connection without an answer"));
+  if (reply.back() == '\n') reply.pop_back();
+  return reply;
+}
+
+std::string json_error(const std::string& why) {
+  std::string js;
+  JsonWriter w(js);
+  w.begin_object().field("ok", false).field("error", why).end_object();
+  return js;
+}
+
+// ------------------------------------------------------------------------------ gateway
+
+class Gateway;
+
+// Watches the pipeline's records for what the enforcer needs (DNS answers), and passes
+// everything on to the usual writer.
+class GatewaySink final : public storage::RecordSink {
+ public:
+  GatewaySink(storage::RecordSink& inner, Gateway& gw) : inner_(inner), gw_(gw) {}
+  void on_flow(const flow::Flow& f, flow::EndReason r) override { inner_.on_flow(f, r); }
+  void on_observation(const dissect::Observation& o) override;
+  void on_devices(const std::vector<std::unique_ptr<inventory::Device>>& d) override {
+    inner_.on_devices(d);
+  }
+  void on_alerts(const std::vector<detect::Alert>& a) override { inner_.on_alerts(a); }
+
+ private:
+  storage::RecordSink& inner_;
+  Gateway& gw_;
+};
+
+class Gateway {
+ public:
+  Gateway(const Options& o, Enforcer& enf) : o_(o), enf_(enf) {
+    events_ = std::fopen((o.state_dir + "/events.jsonl").c_str(), "a");
+  }
+  ~Gateway() {
+    if (events_) std::fclose(events_);
+  }
+
+  std::mutex mu;  // guards the enforcer: the capture loop and the control thread share it
+
+  void event(const std::string& json) {
+    if (!events_) return;
+    std::fputs(json.c_str(), events_);
+    std::fputc('\n', events_);
+    std::fflush(events_);
+  }
+
+  void decision_event(const char* kind, const enforce::Decision& d) {
+    std::string js;
+    JsonWriter w(js);
+    w.begin_object()
+        .field("ts", now_text())
+        .field("event", kind)
+        .field("device", d.entry.device)
+        .field("reason", d.entry.reason)
+        .field("by", d.entry.by)
+        .field("decided_ns", static_cast<std::uint64_t>(d.decided_ns))
+        .field("enforced_ns", static_cast<std::uint64_t>(d.enforced_ns))
+        .field("latency_us", static_cast<std::uint64_t>((d.enforced_ns - d.decided_ns) / 1000))
+        .end_object();
+    event(js);
+  }
+
+  static std::string now_text() {
+    char buf[32];
+    std::time_t t = std::time(nullptr);
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+  }
+
+  // Called with `mu` held.
+  std::string handle(const std::string& line) {
+    JsonLimits limits;
+    limits.max_bytes = kMaxRequest;
+    auto req = parse_json(line, limits);
+    if (!req || !req->is_object()) return json_error("the request is not a JSON object");
+    const JsonValue* cmd = req->find("cmd");
+    const JsonValue* dev = req->find("device");
+    const JsonValue* reason = req->find("reason");
+    const std::string c = cmd && cmd->is_string() ? cmd->as_string() : "";
+    const std::string device = dev && dev->is_string() ? dev->as_string() : "";
+    if (c == "quarantine") {
+      auto e = enf_.resolve(device);
+      if (!e) return json_error("unknown device \"" + device + "\" (a configured name, a MAC or an IP address)");
+      e->reason = reason && reason->is_string() && !reason->as_string().empty() ? reason->as_string() : "by hand";
+      e->by = "cli";
+      return decision("quarantine", enf_.quarantine(std::move(*e)));
+    }
+    if (c == "release") return decision("release", enf_.release(device));
+    if (c == "status") return status_json(true);
+    return json_error("unknown command \"" + c + "\" (quarantine, release, status)");
+  }
+
+  std::string decision(const char* kind, const Result<enforce::Decision, std::string>& r) {
+    if (!r) return json_error(r.error());
+    decision_event(kind, *r);
+    std::string js;
+    JsonWriter w(js);
+    w.begin_object()
+        .field("ok", true)
+        .field("device", r->entry.device)
+        .field("reason", r->entry.reason)
+        .field("latency_us", static_cast<std::uint64_t>((r->enforced_ns - r->decided_ns) / 1000))
+        .end_object();
+    return js;
+  }
+
+  // With `mu` held.
+  std::string status_json(bool running) {
+    auto c = enf_.counters();
+    std::string js;
+    JsonWriter w(js);
+    w.begin_object().field("ok", true).field("running", running);
+    w.field("generation", enf_.generation());
+    if (!c) w.field("counters_error", c.error());
+    w.key("devices").begin_array();
+    for (const auto& d : enf_.state().devices) {
+      const std::string key = enforce::device_key(d.mac, d.addrs);
+      w.begin_object().field("name", d.name).field("key", key);
+      if (d.mac) w.field("mac", d.mac->to_string());
+      w.key("addresses").begin_array();
+      for (const auto& a : d.addrs) w.value(a.to_string());
+      w.end_array();
+      w.field("policy", d.policy ? std::string(policy::source_name(d.policy->source)) : std::string("learning"));
+      if (d.policy) w.field("rules", static_cast<std::uint64_t>(d.policy->rules.size()));
+      add_quarantine_and_drops(w, d.name, key, c ? &*c : nullptr);
+      w.end_object();
+    }
+    // Devices in quarantine that the configuration does not list.
+    for (const auto& q : enf_.state().quarantine) {
+      bool listed = false;
+      for (const auto& d : enf_.state().devices) listed |= d.name == q.device;
+      if (listed) continue;
+      const std::string key = enforce::device_key(q.mac, q.addrs);
+      w.begin_object().field("name", q.device).field("key", key).field("policy", "none");
+      add_quarantine_and_drops(w, q.device, key, c ? &*c : nullptr);
+      w.end_object();
+    }
+    w.end_array();
+    w.key("rules").begin_array();
+    if (c)
+      for (const auto& r : c->rules) {
+        if (r.packets == 0) continue;
+        w.begin_object()
+            .field("device", r.device)
+            .field("chain", r.chain)
+            .field("rule", r.rule)
+            .field("packets", r.packets)
+            .field("bytes", r.bytes)
+            .end_object();
+      }
+    w.end_array();
+    const auto& st = enf_.stats();
+    w.key("stats").begin_object()
+        .field("applies", st.applies)
+        .field("apply_errors", st.apply_errors)
+        .field("quarantines", st.quarantines)
+        .field("releases", st.releases)
+        .field("dns_answers_used", st.dns_answers_used)
+        .field("dns_addresses_added", st.dns_addresses_added)
+        .field("last_rebuild_us", static_cast<std::uint64_t>(st.last_rebuild_us))
+        .field("last_change_us", static_cast<std::uint64_t>(st.last_change_us))
+        .end_object();
+    w.end_object();
+    return js;
+  }
+
+  void add_quarantine_and_drops(JsonWriter& w, const std::string& name, const std::string& key,
+                                const enforce::Counters* c) {
+    const QuarantineEntry* q = nullptr;
+    for (const auto& e : enf_.state().quarantine)
+      if (e.device == name) q = &e;
+    w.field("quarantined", q != nullptr);
+    if (q) w.field("reason", q->reason).field("by", q->by).field("since_ns", static_cast<std::uint64_t>(q->since));
+    std::uint64_t pk = 0, by = 0;
+    if (c)
+      for (const auto& d : c->devices)
+        if (d.key == key) {
+          pk = d.drop_packets;
+          by = d.drop_bytes;
+        }
+    w.field("dropped_packets", pk).field("dropped_bytes", by);
+  }
+
+  // Prometheus text format, for node_exporter's textfile collector or a scrape by file.
+  void write_metrics() {
+    auto c = enf_.counters();
+    std::string m;
+    m += "# HELP warden_gateway_generation Ruleset generation in force.\n# TYPE warden_gateway_generation gauge\n";
+    m += "warden_gateway_generation " + std::to_string(enf_.generation()) + "\n";
+    m += "# HELP warden_gateway_dropped_packets_total Packets dropped for a device (default deny, quarantine).\n# TYPE warden_gateway_dropped_packets_total counter\n";
+    std::string bytes = "# HELP warden_gateway_dropped_bytes_total Bytes dropped for a device.\n# TYPE warden_gateway_dropped_bytes_total counter\n";
+    auto label = [](std::string v) {
+      std::string out;
+      for (char ch : v) {
+        if (ch == '"' || ch == '\\') out += '\\';
+        if (ch == '\n') { out += "\\n"; continue; }
+        out += ch;
+      }
+      return out;
+    };
+    if (c) {
+      for (const auto& d : c->devices) {
+        const std::string n = label(d.name.empty() ? d.key : d.name);
+        m += "warden_gateway_dropped_packets_total{device=\"" + n + "\"} " + std::to_string(d.drop_packets) + "\n";
+        bytes += "warden_gateway_dropped_bytes_total{device=\"" + n + "\"} " + std::to_string(d.drop_bytes) + "\n";
+      }
+      m += bytes;
+      m += "# HELP warden_gateway_rule_packets_total Packets matched by a policy rule.\n# TYPE warden_gateway_rule_packets_total counter\n";
+      for (const auto& r : c->rules)
+        m += "warden_gateway_rule_packets_total{device=\"" + label(r.device) + "\",chain=\"" + label(r.chain) +
+             "\",rule=\"" + label(r.rule) + "\"} " + std::to_string(r.packets) + "\n";
+    }
+    m += "# HELP warden_gateway_quarantined Devices in quarantine.\n# TYPE warden_gateway_quarantined gauge\n";
+    m += "warden_gateway_quarantined " + std::to_string(enf_.state().quarantine.size()) + "\n";
+    const auto& st = enf_.stats();
+    m += "# TYPE warden_gateway_apply_errors_total counter\nwarden_gateway_apply_errors_total " + std::to_string(st.apply_errors) + "\n";
+    m += "# TYPE warden_gateway_dns_addresses_added_total counter\nwarden_gateway_dns_addresses_added_total " + std::to_string(st.dns_addresses_added) + "\n";
+    const std::string path = o_.state_dir + "/metrics.prom";
+    std::ofstream out(path + ".tmp");
+    out << m;
+    out.close();
+    std::rename((path + ".tmp").c_str(), path.c_str());
+  }
+
+  // A finding about a device: quarantine it when it is severe enough (runs on the capture
+  // thread, inside the pipeline).
+  void on_alert(const detect::Alert& a) {
+    if (o_.quarantine_on == 0 || static_cast<int>(a.severity) > o_.quarantine_on || a.device.empty()) return;
+    std::lock_guard lock(mu);
+    std::string ref = a.device.rfind("ip:", 0) == 0 ? a.device.substr(3) : a.device;
+    auto e = enf_.resolve(ref);
+    if (!e || enf_.quarantined(e->device)) return;
+    // The addresses the device was seen with, so its routed traffic is caught too.
+    if (e->addrs.empty() && !a.src_ip.is_unspecified() && a.src_ip.is_local_unicast()) e->addrs.push_back(a.src_ip);
+    e->reason = a.signature;
+    e->by = "detection:" + a.detector;
+    auto r = enf_.quarantine(std::move(*e));
+    if (r) {
+      decision_event("quarantine", *r);
+      if (!o_.quiet)
+        std::fprintf(stderr, "warden gateway: quarantined %s: %s\n", r->entry.device.c_str(), a.signature.c_str());
+    } else if (!o_.quiet) {
+      std::fprintf(stderr, "warden gateway: %s\n", r.error().c_str());
+    }
+  }
+
+  void on_dns(const dissect::Observation& o, const dissect::DnsObservation& dns) {
+    // Only answers to queries seen on the same flow: an unsolicited "answer" a device sends
+    // cannot open the way to an address of its choosing.
+    if (dns.flavor != dissect::DnsFlavor::kDns || !dns.msg.response || !dns.rtt || dns.msg.rcode != 0 ||
+        dns.msg.questions.empty())
+      return;
+    (void)o;
+    const std::string qname = policy::normalize_dns_name(dns.msg.questions.front().name);
+    if (qname.empty()) return;
+    std::vector<IpAddr> addrs;
+    std::uint32_t ttl = UINT32_MAX;
+    for (const auto& r : dns.msg.answers) {
+      if (r.address) {
+        addrs.push_back(*r.address);
+        ttl = std::min(ttl, r.ttl);
+      }
+    }
+    if (addrs.empty()) return;
+    std::lock_guard lock(mu);
+    enf_.on_dns_answer(qname, addrs, ttl, wall_ns());
+  }
+
+ private:
+  const Options& o_;
+  Enforcer& enf_;
+  std::FILE* events_ = nullptr;
+};
+
+void GatewaySink::on_observation(const dissect::Observation& o) {
+  if (const auto* dns = std::get_if<dissect::DnsObservation>(&o.body)) gw_.on_dns(o, *dns);
+  inner_.on_observation(o);
+}
+
+std::atomic<bool> g_gw_stop{false};
+capture::LiveSource* g_gw_source = nullptr;
+extern "C" void on_gateway_signal(int) {
+  g_gw_stop.store(true);
+  if (g_gw_source) g_gw_source->break_loop();
+}
+
+void warn_bridge(const Options& o) {
+  if (!fs::exists("/sys/class/net/" + o.lan + "/bridge")) return;
+  std::ifstream in("/proc/sys/net/bridge/bridge-nf-call-iptables");
+  int v = 1;
+  if (in >> v && v == 0)
+    std::fprintf(stderr,
+                 "warden gateway: warning: %s is a bridge and net.bridge.bridge-nf-call-iptables "
+                 "is 0: traffic between devices on it is not filtered (only routed traffic is)\n",
+                 o.lan.c_str());
+}
+
+int listen_socket(const Options& o) {
+  const std::string path = socket_path(o);
+  ::unlink(path.c_str());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    close(fd);
+    return -1;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const mode_t old = umask(0077);  // the socket changes the firewall: root's only
+  const int rc = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  umask(old);
+  if (rc != 0 || listen(fd, 16) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void serve_control(int lfd, Gateway& gw) {
+  while (!g_gw_stop.load()) {
+    pollfd p{lfd, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    std::string line;
+    char buf[4096];
+    // A slow or silent client must not hold the gateway: one second to send its line.
+    timeval tv{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    while (line.size() < kMaxRequest) {
+      auto n = read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      line.append(buf, static_cast<std::size_t>(n));
+      if (line.find('\n') != std::string::npos) break;
+    }
+    if (auto nl = line.find('\n'); nl != std::string::npos) line.resize(nl);
+    std::string reply;
+    {
+      std::lock_guard lock(gw.mu);
+      reply = gw.handle(line) + "\n";
+    }
+    for (std::size_t off = 0; off < reply.size();) {
+      auto n = write(fd, reply.data() + off, reply.size() - off);
+      if (n <= 0) break;
+      off += static_cast<std::size_t>(n);
+    }
+    close(fd);
+  }
+}
+
+// Learned devices whose baseline finished learning get their profile (with `mu` held).
+bool adopt_learned(Enforcer& enf, const std::vector<std::string>& learned,
+                   const pipeline::Pipeline& pipe, const detect::BaselineModel* baseline,
+                   std::vector<DeviceEntry>& devices) {
+  if (!baseline) return false;
+  bool changed = false;
+  for (auto& d : devices) {
+    if (d.policy || !d.mac || std::find(learned.begin(), learned.end(), d.name) == learned.end()) continue;
+    const auto* b = baseline->find(d.mac->to_string());
+    if (!b || b->learning()) continue;
+    const inventory::Device* inv = pipe.inventory().find(*d.mac);
+    std::vector<IpAddr> peers;
+    for (const auto& [peer_id, stats] : b->items[static_cast<std::size_t>(detect::BaselineKind::kPeer)]) {
+      if (auto m = MacAddr::parse(peer_id))
+        if (const auto* pd = pipe.inventory().find(*m))
+          for (const auto& a : pd->addresses) peers.push_back(a.ip);
+    }
+    d.policy = policy::from_baseline(*b, inv ? inv->type : inventory::DeviceType::kUnknown, peers);
+    if (d.addrs.empty() && inv)
+      for (const auto& a : inv->addresses) d.addrs.push_back(a.ip);
+    changed = true;
+  }
+  (void)enf;
+  return changed;
+}
+
+int cmd_run(Options& o) {
+  if (o.lan.empty() || o.config.empty()) {
+    std::fprintf(stderr, "warden gateway run: needs --lan IFACE and --config FILE\nTry 'warden gateway --help'.\n");
+    return kExitUsage;
+  }
+  std::error_code ec;
+  fs::create_directories(o.state_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "warden gateway: cannot create %s: %s\n", o.state_dir.c_str(), ec.message().c_str());
+    return kExitFatal;
+  }
+  ::unlink((o.state_dir + "/ready").c_str());
+  std::vector<std::string> learned;
+  auto state = load_state(o.config, learned);
+  if (!state) {
+    std::fprintf(stderr, "warden gateway: %s\n", state.error().c_str());
+    return kExitFatal;
+  }
+  auto nft = enforce::LibNftables::open();
+  if (!nft) {
+    std::fprintf(stderr, "warden gateway: %s\n", nft.error().c_str());
+    return kExitFatal;
+  }
+  // What is in force now, before we replace it: a previous run's rules that stayed in force
+  // (fail-static) are worth a line.
+  if (auto prev = (*nft)->list_json("list table inet warden")) {
+    if (auto c = enforce::parse_counters(*prev); c && !o.quiet)
+      std::fprintf(stderr, "warden gateway: found rules of a previous run in force (%s); replacing them\n",
+                   c->table_comment.c_str());
+  }
+  auto store = enforce::StateStore::open(o.state_dir + "/gateway.db");
+  if (!store) {
+    std::fprintf(stderr, "warden gateway: %s\n", store.error().c_str());
+    return kExitFatal;
+  }
+  Enforcer enf(**nft, store->get());
+  auto applied = enf.start(std::move(*state), wall_ns());
+  if (!applied) {
+    std::fprintf(stderr, "warden gateway: %s\n", applied.error().c_str());
+    return kExitFatal;
+  }
+  for (const auto& w : applied->warnings) std::fprintf(stderr, "warden gateway: warning: %s\n", w.c_str());
+  Gateway gw(o, enf);
+  {
+    std::string js;
+    JsonWriter w(js);
+    w.begin_object().field("ts", Gateway::now_text()).field("event", "start")
+        .field("generation", applied->generation)
+        .field("devices", static_cast<std::uint64_t>(applied->enforced_devices))
+        .field("rules", static_cast<std::uint64_t>(applied->rules))
+        .field("apply_us", static_cast<std::uint64_t>(applied->apply_us))
+        .field("quarantined", static_cast<std::uint64_t>(enf.state().quarantine.size()))
+        .end_object();
+    gw.event(js);
+  }
+  if (!o.quiet)
+    std::fprintf(stderr,
+                 "warden gateway: enforcing %zu devices (%zu rules, generation %llu, applied in %.1f ms), %zu in quarantine, %zu learning\n",
+                 applied->enforced_devices, applied->rules,
+                 static_cast<unsigned long long>(applied->generation), applied->apply_us / 1000.0,
+                 enf.state().quarantine.size(), learned.size());
+  warn_bridge(o);
+
+  capture::LiveOptions live;
+  live.interface = o.lan;
+  live.immediate = true;
+  auto source = capture::LiveSource::open(live);
+  if (!source) {
+    std::fprintf(stderr, "warden gateway: %s\n", source.error().c_str());
+    return kExitFatal;
+  }
+  if (o.output.empty()) o.output = o.state_dir + "/out";
+  fs::create_directories(o.output, ec);
+  auto writer = storage::OutputWriter::open({o.output, false});
+  if (!writer) {
+    std::fprintf(stderr, "warden gateway: %s\n", writer.error().c_str());
+    return kExitFatal;
+  }
+  storage::AsyncSink channel(**writer);
+  GatewaySink sink(channel, gw);
+  pipeline::PipelineConfig pc;
+  detect::BaselineModel baseline;
+  pc.detect.baseline = &baseline;
+  pc.detect.alert_listener = [&gw](const detect::Alert& a) { gw.on_alert(a); };
+  pipeline::Pipeline pipe(pc, nullptr, sink);
+
+  const int lfd = listen_socket(o);
+  if (lfd < 0) {
+    std::fprintf(stderr, "warden gateway: cannot listen on %s: %s\n", socket_path(o).c_str(), std::strerror(errno));
+    return kExitFatal;
+  }
+  g_gw_source = source->get();
+  struct sigaction sa {};
+  sa.sa_handler = on_gateway_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::thread control([&] { serve_control(lfd, gw); });
+  {
+    std::ofstream ready(o.state_dir + "/ready");
+    ready << getpid() << "\n";
+  }
+  {
+    std::lock_guard lock(gw.mu);
+    gw.write_metrics();
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto last_metrics = start, last_learned = start;
+  int status = kExitOk;
+  while (!g_gw_stop.load()) {
+    auto n = (*source)->dispatch(
+        [&](const capture::Frame& f) { pipe.process(f.data, f.link_type, f.ts, f.wire_length); });
+    if (!n) {
+      if (g_gw_stop.load()) break;
+      std::fprintf(stderr, "warden gateway: capture failed: %s\n", n.error().c_str());
+      status = kExitFatal;
+      break;
+    }
+    pipe.heartbeat(wall_ns());
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(gw.mu);
+    if (enf.pending())
+      if (auto f = enf.flush(); !f && !o.quiet) std::fprintf(stderr, "warden gateway: %s\n", f.error().c_str());
+    if (now - last_learned >= std::chrono::seconds(30) && !learned.empty()) {
+      last_learned = now;
+      pipe.publish_devices();
+      auto devices = enf.state().devices;
+      if (adopt_learned(enf, learned, pipe, &baseline, devices)) {
+        auto r = enf.set_devices(std::move(devices), wall_ns());
+        if (!r) std::fprintf(stderr, "warden gateway: %s\n", r.error().c_str());
+        else if (!o.quiet) std::fprintf(stderr, "warden gateway: learned profiles in force (generation %llu)\n",
+                                        static_cast<unsigned long long>(r->generation));
+      }
+    }
+    if (now - last_metrics >= std::chrono::seconds(10)) {
+      last_metrics = now;
+      gw.write_metrics();
+    }
+    if (o.duration_s && now - start >= std::chrono::seconds(o.duration_s)) break;
+  }
+  g_gw_stop.store(true);
+  control.join();
+  close(lfd);
+  g_gw_source = nullptr;
+  pipe.finish();
+  channel.drain();
+  (void)(*writer)->close();
+  ::unlink(socket_path(o).c_str());
+  ::unlink((o.state_dir + "/ready").c_str());
+  std::lock_guard lock(gw.mu);
+  gw.write_metrics();
+  if (o.flush_on_exit) {
+    auto r = (*nft)->apply("table inet warden {}\ndelete table inet warden\n");
+    if (!o.quiet) std::fprintf(stderr, "warden gateway: %s\n", r ? "rules removed (--flush-on-exit): the network is open" : r.error().c_str());
+    gw.event("{\"event\":\"stop\",\"rules\":\"removed\"}");
+  } else {
+    if (!o.quiet)
+      std::fprintf(stderr, "warden gateway: stopped; the rules of generation %llu stay in force\n",
+                   static_cast<unsigned long long>(enf.generation()));
+    gw.event("{\"event\":\"stop\",\"rules\":\"in force\"}");
+  }
+  return status;
+}
+
+int cmd_rules(Options& o) {
+  if (o.config.empty()) {
+    std::fprintf(stderr, "warden gateway rules: needs --config FILE\n");
+    return kExitUsage;
+  }
+  std::vector<std::string> learned;
+  auto state = load_state(o.config, learned);
+  if (!state) {
+    std::fprintf(stderr, "warden gateway: %s\n", state.error().c_str());
+    return kExitFatal;
+  }
+  auto r = enforce::render_table(*state, 0, wall_ns());
+  std::fputs(r.script.c_str(), stdout);
+  for (const auto& w : r.warnings) std::fprintf(stderr, "warden gateway: warning: %s\n", w.c_str());
+  for (const auto& n : learned)
+    std::fprintf(stderr, "warden gateway: %s: learned profile, not enforced until it has been learned\n", n.c_str());
+  return kExitOk;
+}
+
+void print_status(const std::string& json) {
+  auto doc = parse_json(json, JsonLimits{64u << 20, 64, 64u << 10, 10'000'000});
+  if (!doc) {
+    std::puts(json.c_str());
+    return;
+  }
+  const JsonValue* gen = doc->find("generation");
+  std::printf("warden gateway: running, ruleset generation %lld\n",
+              gen ? static_cast<long long>(gen->as_integer().value_or(0)) : 0LL);
+  std::printf("%-20s %-11s %-12s %12s %12s  %s\n", "DEVICE", "POLICY", "STATE", "DROPPED PKTS", "BYTES", "REASON");
+  if (const JsonValue* devs = doc->find("devices"))
+    for (const auto& d : devs->items()) {
+      auto s = [&](const char* k) {
+        const JsonValue* v = d.find(k);
+        return v && v->is_string() ? v->as_string() : std::string();
+      };
+      auto n = [&](const char* k) {
+        const JsonValue* v = d.find(k);
+        return v ? static_cast<long long>(v->as_integer().value_or(0)) : 0LL;
+      };
+      const JsonValue* q = d.find("quarantined");
+      const bool quarantined = q && q->as_bool();
+      const std::string pol = s("policy");
+      std::printf("%-20s %-11s %-12s %12lld %12lld  %s\n", s("name").c_str(), pol.c_str(),
+                  quarantined ? "QUARANTINED" : pol == "learning" || pol == "none" ? "open" : "enforced",
+                  n("dropped_packets"), n("dropped_bytes"), quarantined ? s("reason").c_str() : "");
+    }
+  if (const JsonValue* rules = doc->find("rules"); rules && !rules->items().empty()) {
+    std::printf("\nRules that matched traffic:\n");
+    for (const auto& r : rules->items()) {
+      const JsonValue* dv = r.find("device");
+      const JsonValue* rv = r.find("rule");
+      const JsonValue* pv = r.find("packets");
+      std::printf("  %-20s %-50s %lld packets\n", dv ? dv->as_string().c_str() : "",
+                  rv ? rv->as_string().c_str() : "",
+                  pv ? static_cast<long long>(pv->as_integer().value_or(0)) : 0LL);
+    }
+  }
+}
+
+// Without a running gateway: what the kernel holds, and the stored quarantine.
+int offline_status(const Options& o, const std::string& why) {
+  std::fprintf(stderr, "warden gateway: %s\n", why.c_str());
+  auto nft = enforce::LibNftables::open();
+  if (!nft) return kExitFatal;
+  auto listing = (*nft)->list_json("list table inet warden");
+  if (!listing) {
+    std::printf("No warden rules are in force: the network is open.\n");
+    return kExitFatal;
+  }
+  auto c = enforce::parse_counters(*listing);
+  std::printf("Not running. Rules in force (fail-static): %s\n", c ? c->table_comment.c_str() : "unreadable");
+  if (auto store = enforce::StateStore::open(o.state_dir + "/gateway.db"))
+    if (auto st = (*store)->load())
+      for (const auto& q : st->quarantine)
+        std::printf("  in quarantine: %s (%s)\n", q.device.c_str(), q.reason.c_str());
+  return kExitFatal;
+}
+
+}  // namespace
+
+int cmd_gateway(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    gateway_help(argc < 2 ? stderr : stdout);
+    return argc < 2 ? kExitUsage : kExitOk;
+  }
+  const std::string sub = argv[1];
+  Options o;
+  int status = kExitOk;
+  if (!parse_options(argc - 1, argv + 1, o, status)) return status;
+  if (sub == "run") return cmd_run(o);
+  if (sub == "rules") return cmd_rules(o);
+  if (sub == "quarantine" || sub == "release") {
+    if (o.args.size() != 1) {
+      std::fprintf(stderr, "warden gateway %s: name one DEVICE (a name, MAC or IP address)\n", sub.c_str());
+      return kExitUsage;
+    }
+    std::string js;
+    JsonWriter w(js);
+    w.begin_object().field("cmd", sub).field("device", o.args[0]);
+    if (sub == "quarantine") w.field("reason", o.reason);
+    w.end_object();
+    auto reply = control_call(o, js);
+    if (!reply) {
+      std::fprintf(stderr, "warden gateway: %s\n", reply.error().c_str());
+      return kExitFatal;
+    }
+    auto doc = parse_json(*reply);
+    const JsonValue* ok = doc ? doc->find("ok") : nullptr;
+    if (!ok || !ok->as_bool()) {
+      const JsonValue* err = doc ? doc->find("error") : nullptr;
+      std::fprintf(stderr, "warden gateway: %s\n", err && err->is_string() ? err->as_string().c_str() : reply->c_str());
+      return kExitFatal;
+    }
+    if (o.json) {
+      std::puts(reply->c_str());
+    } else {
+      const JsonValue* lat = doc->find("latency_us");
+      std::printf("%s %s (enforced in %.2f ms)\n", sub == "quarantine" ? "Quarantined" : "Released",
+                  o.args[0].c_str(), lat ? static_cast<double>(lat->as_integer().value_or(0)) / 1000.0 : 0.0);
+    }
+    return kExitOk;
+  }
+  if (sub == "status") {
+    auto reply = control_call(o, "{\"cmd\":\"status\"}");
+    if (!reply) return offline_status(o, reply.error());
+    if (o.json)
+      std::puts(reply->c_str());
+    else
+      print_status(*reply);
+    return kExitOk;
+  }
+  std::fprintf(stderr, "warden gateway: unknown command '%s'\nTry 'warden gateway --help'.\n", sub.c_str());
+  return kExitUsage;
+}
+
+}  // namespace warden::app
