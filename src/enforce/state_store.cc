@@ -36,15 +36,17 @@ Result<std::unique_ptr<StateStore>, std::string> StateStore::open(const std::str
   }
   std::unique_ptr<StateStore> st(new StateStore(raw, path));
   sqlite3_busy_timeout(raw, 2000);
-  Stmt q;
   int app = 0, version = 0;
-  if (sqlite3_prepare_v2(raw, "PRAGMA application_id", -1, &q.s, nullptr) == SQLITE_OK &&
-      sqlite3_step(q.s) == SQLITE_ROW)
-    app = sqlite3_column_int(q.s, 0);
-  Stmt v;
-  if (sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &v.s, nullptr) == SQLITE_OK &&
-      sqlite3_step(v.s) == SQLITE_ROW)
-    version = sqlite3_column_int(v.s, 0);
+  {  // finalized before anything else runs: a stepped statement holds a read transaction open
+    Stmt q;
+    if (sqlite3_prepare_v2(raw, "PRAGMA application_id", -1, &q.s, nullptr) == SQLITE_OK &&
+        sqlite3_step(q.s) == SQLITE_ROW)
+      app = sqlite3_column_int(q.s, 0);
+    Stmt v;
+    if (sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &v.s, nullptr) == SQLITE_OK &&
+        sqlite3_step(v.s) == SQLITE_ROW)
+      version = sqlite3_column_int(v.s, 0);
+  }
   if (app == 0 && version == 0) {
     auto ok = st->exec(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
