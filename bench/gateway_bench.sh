@@ -99,7 +99,7 @@ start_gateway() {  # start_gateway N: fresh state, no table; records the time to
   gw_router "$P" nft delete table inet warden 2>/dev/null || true
   state=$tmp/state-$1; rm -rf "$state"; mkdir -p "$state"
   local t0; t0=$(now)
-  gw_router "$P" "$warden" gateway run --lan br0 --state "$state" --config "$work/config-$1.json" -q \
+  ip netns exec "${P}r" "$warden" gateway run --lan br0 --state "$state" --config "$work/config-$1.json" -q \
     >"$work/gateway-$1.log" 2>&1 &
   gwpid=$!
   while [[ ! -f $state/ready ]]; do
@@ -158,7 +158,7 @@ done
 # --- 2. rule update latency ----------------------------------------------------------------
 start_gateway 1000
 say "latency: $reps quarantine/release cycles of d1 with 1,000 devices loaded"
-gw_inet "$P" /usr/bin/python3 -u -c '
+ip netns exec "${P}i" /usr/bin/python3 -u -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("203.0.113.10", 9999))
@@ -169,7 +169,7 @@ while True:
     s.sendto(data, peer)' "$tmp/arrivals" >/dev/null 2>&1 &
 probes+=($!)
 sleep 0.3
-gw_dev "$P" 1 /usr/bin/python3 -c '
+ip netns exec "${P}d1" /usr/bin/python3 -c '
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setblocking(False)

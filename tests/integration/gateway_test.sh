@@ -119,7 +119,7 @@ fi
 
 start_gateway() {  # start_gateway LABEL: starts warden in the router, waits for DIR/ready
   rm -f "$state/ready"
-  gw_router "$P" "$warden" gateway run --lan br0 --state "$state" --config "$tmp/config.json" -q \
+  ip netns exec "${P}r" "$warden" gateway run --lan br0 --state "$state" --config "$tmp/config.json" -q \
     >>"$tmp/gateway.stdout.log" 2>>"$tmp/gateway.stderr.log" &
   gwpid=$!
   local i
@@ -171,7 +171,8 @@ policy_checks "enforced"
 fridge_allowed "enforced"
 
 echo "== 3. quarantine and release"
-status_json() { "$warden" gateway status --state "$state" --json; }
+# In the router namespace: without a running warden, status reads the kernel's table itself.
+status_json() { ip netns exec "${P}r" "$warden" gateway status --state "$state" --json; }
 # The record status --json holds for a device: any object naming it by name, MAC or address.
 device_record() {
   jq -c --arg n "$1" --arg m "$2" --arg a "$3" \
@@ -226,11 +227,15 @@ else
   bad "status --state $state --json failed"
 fi
 line=$(jq -c 'select(.event == "quarantine")' "$state/events.jsonl" 2>/dev/null | tail -1)
-if [[ -n $line ]] && jq -e --arg m "$fridge_mac" '.device == $m and (.latency_us | type) == "number"
-      and .enforced_ns >= .decided_ns' <<<"$line" >/dev/null; then
-  ok "events.jsonl: quarantine of $fridge_mac, enforced $(jq .latency_us <<<"$line") us after the decision"
+if [[ -z $line ]]; then
+  : >"$tmp/out"; bad "events.jsonl: no quarantine event in $state/events.jsonl"
+elif ! jq -e '(.latency_us | type) == "number" and .enforced_ns >= .decided_ns and .decided_ns > 0' <<<"$line" >/dev/null; then
+  echo "$line" >"$tmp/out"; bad "events.jsonl: the quarantine event lacks decided_ns <= enforced_ns or latency_us"
 else
-  echo "${line:-no quarantine event in $state/events.jsonl}" >"$tmp/out"; bad "events.jsonl: no well-formed quarantine event for fridge"
+  ok "events.jsonl: quarantine enforced $(jq .latency_us <<<"$line") us after the decision"
+  # The device is identified by its MAC whatever the operator typed (here: its name).
+  jq -e --arg m "$fridge_mac" '.device == $m' <<<"$line" >/dev/null && ok "events.jsonl: the event names fridge by MAC" ||
+    { echo "$line" >"$tmp/out"; bad "events.jsonl: device is $(jq -c .device <<<"$line"), expected fridge's MAC $fridge_mac (contract)"; }
 fi
 [[ -s $state/metrics.prom ]] && ok "metrics.prom written" || { : >"$tmp/out"; bad "no $state/metrics.prom"; }
 
@@ -240,7 +245,18 @@ status_json >"$tmp/status.json" 2>/dev/null
 rec=$(device_record fridge "$fridge_mac" "$fridge_ip" <"$tmp/status.json")
 if [[ -n $rec ]] && ! jq -e "$is_quarantined" <<<"$rec" >/dev/null; then ok "status --json: fridge no longer quarantined"
 else echo "$rec" >"$tmp/out"; bad "status --json: fridge still quarantined (or missing) after release"; fi
-blocked "quarantine of an unknown device fails" "$warden" gateway quarantine 02:77:00:00:00:99 --state "$state" --reason x
+blocked "quarantine of an unknown name fails" "$warden" gateway quarantine nosuchdevice --state "$state" --reason x
+# An unlisted device may be quarantined by its MAC (it is on the LAN, just not configured):
+# when warden says it did, the device must be cut off, and released again.
+d4_mac=$(gw_mac 4)
+if "$warden" gateway quarantine "$d4_mac" --state "$state" --reason "unlisted, by MAC" >"$tmp/out" 2>&1; then
+  blocked "quarantine of unlisted d4 by MAC: it cannot curl 203.0.113.10" http 4 http://203.0.113.10/
+  reach "quarantine of unlisted d4 by MAC: it still resolves" dns 4 updates.acme.example
+  reach "release of unlisted d4" "$warden" gateway release "$d4_mac" --state "$state"
+  reach "released unlisted d4 curls 203.0.113.10" http 4 http://203.0.113.10/
+else
+  ok "quarantine of unlisted d4 by MAC refused ($(head -1 "$tmp/out"))"
+fi
 
 echo "== 4. kill -9 and restart (fail-static, persisted quarantine)"
 reach "quarantine fridge (by MAC)" "$warden" gateway quarantine "$fridge_mac" --state "$state" --reason "$reason"
@@ -249,6 +265,19 @@ sleep 0.2
 gw_router "$P" nft list table inet warden >"$tmp/out" 2>&1 && ok "killed: table inet warden still loaded" ||
   bad "killed: table inet warden is gone"
 blocked "killed: quarantined fridge stays blocked" http $fridge http://203.0.113.10/
+# `gateway status` must tell the rules are in force with nobody running them (fail-static).
+# (Its exit status may say "not running"; its output must still be JSON, and say so.)
+status_json >"$tmp/status.json" 2>"$tmp/err"; st=$?
+if ! jq -e . "$tmp/status.json" >/dev/null 2>&1; then
+  { echo "exit $st; stdout:"; cat "$tmp/status.json"; echo "stderr:"; cat "$tmp/err"; } >"$tmp/out"
+  bad "killed: status --json does not print JSON without a running warden"
+else
+  jq -e '.running == false' "$tmp/status.json" >/dev/null && ok "killed: status --json says warden is not running (exit $st)" ||
+    { jq -c '{running, generation}' "$tmp/status.json" >"$tmp/out"; bad "killed: status --json does not say running: false after kill -9"; }
+  rec=$(device_record fridge "$fridge_mac" "$fridge_ip" <"$tmp/status.json")
+  [[ -n $rec ]] && jq -e "$is_quarantined" <<<"$rec" >/dev/null && ok "killed: status --json shows fridge quarantined" ||
+    { echo "${rec:-no record}" >"$tmp/out"; bad "killed: status --json does not show fridge quarantined"; }
+fi
 reach "killed: fridge still resolves" dns $fridge updates.acme.example
 reach "killed: cam still publishes to MQTT" mqtt $cam 203.0.113.20
 blocked "killed: cam still cannot curl 203.0.113.10" http $cam http://203.0.113.10/
