@@ -20,6 +20,7 @@
 #     Target: < 100 ms.
 #  3. Start-up with 1,000 devices: `warden gateway run` launched -> DIR/ready (every start of the
 #     1,000-device configuration in this run; median).
+#     Then REPS more cycles while `warden gateway status --json` is polled every 0.5 s.
 # Prints a table; writes build/bench/gateway/results.json. Progress on stderr.
 # Needs root, iproute2, nft, iperf3, dnsmasq, mosquitto, python3, jq.
 # Usage: bench/gateway_bench.sh [SECONDS=5] [RUNS=5] [REPS=10]
@@ -50,6 +51,7 @@ P=gwb$$
 tmp=$(mktemp -d /tmp/gwbench.XXXXXX); chmod 755 "$tmp"
 gwpid= probes=()
 cleanup() {
+  [[ -n ${poller:-} ]] && kill "$poller" 2>/dev/null
   [[ -n $gwpid ]] && kill -9 "$gwpid" 2>/dev/null
   for pid in "${probes[@]}"; do kill "$pid" 2>/dev/null; done
   gw_down "$P"
@@ -190,17 +192,29 @@ probes+=($!)
 sleep 0.5
 [[ -s $tmp/arrivals ]] || { echo "no probe arrives at 203.0.113.10:9999 before any quarantine"; exit 1; }
 : >"$tmp/cycles"
-for ((k = 1; k <= reps; k++)); do
-  sleep 0.3
-  td=$(now)
-  "$warden" gateway quarantine d1 --state "$state" --reason "bench cycle $k" >/dev/null
-  tq=$(now)
-  sleep 0.4
-  tr=$(now)
-  "$warden" gateway release d1 --state "$state" >/dev/null
-  trr=$(now)
-  echo "$td $tq $tr $trr" >>"$tmp/cycles"
-done
+cycles() {  # cycles FILE REASON: REPS quarantine/release cycles of d1, times into FILE
+  : >"$1"
+  local k td tq tr trr
+  for ((k = 1; k <= reps; k++)); do
+    sleep 0.3
+    td=$(now)
+    "$warden" gateway quarantine d1 --state "$state" --reason "$2 $k" >/dev/null
+    tq=$(now)
+    sleep 0.4
+    tr=$(now)
+    "$warden" gateway release d1 --state "$state" >/dev/null
+    trr=$(now)
+    echo "$td $tq $tr $trr" >>"$1"
+  done
+}
+cycles "$tmp/cycles" "bench cycle"
+# The same while something polls `status --json` every 0.5 s (a monitoring scrape): status
+# reads every counter of the table, and answers share warden's lock with the quarantine.
+say "latency: $reps more cycles while status --json is polled every 0.5 s"
+(while :; do "$warden" gateway status --state "$state" --json >/dev/null 2>&1; sleep 0.5; done) &
+poller=$!
+cycles "$tmp/cycles-polled" "bench polled cycle"
+kill "$poller"; wait "$poller" 2>/dev/null || true; poller=
 sleep 0.3
 for pid in "${probes[@]}"; do kill "$pid" 2>/dev/null; done
 probes=()
@@ -211,7 +225,8 @@ stop_gateway
 # first one through after the release; the commands' wall times; warden's own figures for the
 # cycle (events.jsonl, matched by reason) and how long the request waited before warden
 # "decided" (decided_ns - the command's start).
-/usr/bin/python3 - "$tmp/arrivals" "$tmp/cycles" "$work/events.jsonl" >"$tmp/lat" <<'PY'
+analyse() {  # analyse CYCLES REASON: one line per cycle
+/usr/bin/python3 - "$tmp/arrivals" "$1" "$work/events.jsonl" "$2" <<'PY'
 import json, sys
 arr = [tuple(int(x) for x in line.split()) for line in open(sys.argv[1]) if len(line.split()) == 3]
 ev = {}
@@ -234,16 +249,21 @@ for k, line in enumerate(open(sys.argv[2]), 1):
     block = (max(through) - td) / 1e6 if through else 0.0
     after = [r for _, _, r in arr if r >= tr]
     rel = (min(after) - tr) / 1e6 if after else -1
-    q = ev.get(("quarantine", f"bench cycle {k}"))
-    r = ev.get(("release", f"bench cycle {k}"))
+    q = ev.get(("quarantine", f"{sys.argv[4]} {k}"))
+    r = ev.get(("release", f"{sys.argv[4]} {k}"))
     print(f"{block:.3f} {rel:.3f} {(tq - td) / 1e6:.3f} {(trr - tr) / 1e6:.3f} "
           f"{fig(q, 'latency_us', 0)} {fig(r, 'latency_us', 0)} {fig(q, 'decided_ns', td)} {fig(r, 'decided_ns', tr)}")
 PY
-cp "$tmp/lat" "$work/cycles.txt"
+}
+analyse "$tmp/cycles" "bench cycle" >"$tmp/lat"
+analyse "$tmp/cycles-polled" "bench polled cycle" >"$tmp/lat-polled"
+cp "$tmp/lat" "$work/cycles.txt"; cp "$tmp/lat-polled" "$work/cycles-polled.txt"
 col() { awk -v c="$1" '$c != "-" {print $c}' "$tmp/lat"; }
 q_probe=$(col 1); r_probe=$(awk '$2 >= 0 {print $2}' "$tmp/lat")
 q_cli=$(col 3); r_cli=$(col 4); q_warden=$(col 5); r_warden=$(col 6); q_wait=$(col 7); r_wait=$(col 8)
-never_released=$(awk '$2 < 0' "$tmp/lat" | wc -l)
+never_released=$(awk '$2 < 0' "$tmp/lat" "$tmp/lat-polled" | wc -l)
+pq_probe=$(awk '{print $1}' "$tmp/lat-polled"); pq_cli=$(awk '{print $3}' "$tmp/lat-polled")
+pq_wait=$(awk '$7 != "-" {print $7}' "$tmp/lat-polled")
 stat_of() { local m p; m=$(printf '%s\n' $1 | awk NF | median); p=$(printf '%s\n' $1 | awk NF | p95); echo "$m $p"; }
 
 # --- report ------------------------------------------------------------------------------
@@ -270,6 +290,9 @@ read -r m p < <(stat_of "$q_cli"); printf '%-50s %8s %8s\n' "quarantine: CLI com
 read -r m p < <(stat_of "$r_probe"); printf '%-50s %8s %8s\n' "release: command -> first probe through" "$m" "$p"; rm_=$m rp=$p
 read -r m p < <(stat_of "$r_warden"); printf '%-50s %8s %8s\n' "release: warden's decided -> enforced" "$m" "$p"; rwm=$m
 read -r m p < <(stat_of "$r_cli"); printf '%-50s %8s %8s\n' "release: CLI command wall time" "$m" "$p"
+read -r m p < <(stat_of "$pq_probe"); printf '%-50s %8s %8s\n' "status polled: quarantine decision -> last probe" "$m" "$p"; pqm=$m pqp=$p
+read -r m p < <(stat_of "$pq_wait"); printf '%-50s %8s %8s\n' "status polled: command start -> decided_ns" "$m" "$p"
+read -r m p < <(stat_of "$pq_cli"); printf '%-50s %8s %8s\n' "status polled: quarantine CLI wall time" "$m" "$p"
 ((never_released > 0)) && echo "WARNING: in $never_released cycle(s) no probe got through after the release"
 echo "(target < 100 ms; probes every ~1 ms, so the probe figures are exact to about 1 ms; per cycle: $work/cycles.txt)"
 echo
@@ -288,7 +311,7 @@ jq -n --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ 
   --argjson u0 "$base_u" --argjson u1 "${udp[${labels[1]}]}" --argjson u2 "${udp[${labels[2]}]}" --argjson u3 "${udp[${labels[3]}]}" \
   --argjson c1 "${cpu[${labels[1]}]}" --argjson c2 "${cpu[${labels[2]}]}" \
   --argjson qm "$qm" --argjson qp "$qp" --argjson qwm "$qwm" --argjson qwp "$qwp" --argjson qcm "$qcm" --argjson qcp "$qcp" --argjson qqm "$qqm" --argjson qqp "$qqp" \
-  --argjson rm "$rm_" --argjson rp "$rp" --argjson rwm "$rwm" --argjson nr "$never_released" \
+  --argjson pqm "$pqm" --argjson pqp "$pqp" --argjson pqall "$(printf '%s\n' $pq_probe | jq -s .)" --argjson rm "$rm_" --argjson rp "$rp" --argjson rwm "$rwm" --argjson nr "$never_released" \
   --argjson sm "$startup_med" --argjson ss "$(printf '%s\n' "${startups[@]}" | jq -s .)" \
   --argjson samples "$samples" --argjson qall "$(printf '%s\n' $q_probe | jq -s .)" --argjson rall "$(printf '%s\n' $r_probe | jq -s .)" \
   '{machine: {cpu: $cpu, cores: $cores, kernel: $kernel},
@@ -301,6 +324,7 @@ jq -n --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ 
       quarantine_probe: {median: $qm, p95: $qp, all: $qall}, quarantine_warden: {median: $qwm, p95: $qwp},
       quarantine_cli_wall: {median: $qcm, p95: $qcp}, quarantine_wait_before_decided: {median: $qqm, p95: $qqp},
       release_probe: {median: $rm, p95: $rp, all: $rall}, release_warden_median: $rwm,
-      cycles_never_released: $nr},
+      cycles_never_released: $nr,
+      quarantine_probe_status_polled: {median: $pqm, p95: $pqp, all: $pqall}},
     startup_ms_1000: {median: $sm, all: $ss}}' >"$work/results.json"
 say "results: $work/results.json"
