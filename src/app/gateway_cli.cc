@@ -79,6 +79,9 @@ void gateway_help(std::FILE* out) {
       "  --quarantine-on SEV  quarantine a device on a detection of this severity or worse:\n"
       "                       high, medium or off (default off)\n"
       "  --output DIR         pipeline output folder (default STATE/out)\n"
+      "  --dnsmasq FILE       write dnsmasq nftset= lines for the DNS names the policies use\n"
+      "                       (a dnsmasq resolver on the router then fills the sets itself,\n"
+      "                       before it answers; include FILE with conf-file=)\n"
       "  --duration S         stop after S seconds (tests)\n"
       "  --flush-on-exit      remove the rules when stopping (default: they stay in force)\n"
       "  -q, --quiet          no progress messages\n\n"
@@ -95,6 +98,7 @@ struct Options {
   std::string lan;
   std::string output;
   std::string reason;
+  std::string dnsmasq;  // write dnsmasq nftset= lines here
   int quarantine_on = 0;  // 0 off, else the worst severity number that triggers (1 high, 2 medium)
   std::uint64_t duration_s = 0;
   bool json = false, quiet = false, flush_on_exit = false;
@@ -102,7 +106,7 @@ struct Options {
 };
 
 enum { kOptState = 1000, kOptConfig, kOptLan, kOptReason, kOptQuarantineOn, kOptOutput,
-       kOptDuration, kOptJson, kOptFlush };
+       kOptDuration, kOptJson, kOptFlush, kOptDnsmasq };
 
 bool parse_options(int argc, char** argv, Options& o, int& status) {
   static const option longs[] = {{"state", required_argument, nullptr, kOptState},
@@ -113,6 +117,7 @@ bool parse_options(int argc, char** argv, Options& o, int& status) {
                                  {"output", required_argument, nullptr, kOptOutput},
                                  {"duration", required_argument, nullptr, kOptDuration},
                                  {"json", no_argument, nullptr, kOptJson},
+                                 {"dnsmasq", required_argument, nullptr, kOptDnsmasq},
                                  {"flush-on-exit", no_argument, nullptr, kOptFlush},
                                  {"quiet", no_argument, nullptr, 'q'},
                                  {"help", no_argument, nullptr, 'h'},
@@ -127,6 +132,7 @@ bool parse_options(int argc, char** argv, Options& o, int& status) {
       case kOptReason: o.reason = optarg; break;
       case kOptOutput: o.output = optarg; break;
       case kOptJson: o.json = true; break;
+      case kOptDnsmasq: o.dnsmasq = optarg; break;
       case kOptFlush: o.flush_on_exit = true; break;
       case 'q': o.quiet = true; break;
       case kOptDuration: {
@@ -223,6 +229,18 @@ Result<GatewayState, std::string> load_state(const std::string& config_path,
     s.devices.push_back(std::move(e));
   }
   return s;
+}
+
+bool write_dnsmasq(const Options& o, const GatewayState& s) {
+  if (o.dnsmasq.empty()) return true;
+  std::ofstream out(o.dnsmasq + ".tmp");
+  out << enforce::dnsmasq_nftsets(s);
+  out.close();
+  if (!out || std::rename((o.dnsmasq + ".tmp").c_str(), o.dnsmasq.c_str()) != 0) {
+    std::fprintf(stderr, "warden gateway: cannot write %s\n", o.dnsmasq.c_str());
+    return false;
+  }
+  return true;
 }
 
 // --------------------------------------------------------------------- control socket
@@ -690,6 +708,7 @@ int cmd_run(Options& o) {
     return kExitFatal;
   }
   for (const auto& w : applied->warnings) std::fprintf(stderr, "warden gateway: warning: %s\n", w.c_str());
+  if (!write_dnsmasq(o, enf.state())) return kExitFatal;
   Gateway gw(o, enf);
   {
     std::string js;
@@ -778,6 +797,7 @@ int cmd_run(Options& o) {
       if (adopt_learned(enf, learned, pipe, &baseline, devices)) {
         auto r = enf.set_devices(std::move(devices), wall_ns());
         if (!r) std::fprintf(stderr, "warden gateway: %s\n", r.error().c_str());
+        else if (!write_dnsmasq(o, enf.state())) status = kExitFatal;
         else if (!o.quiet) std::fprintf(stderr, "warden gateway: learned profiles in force (generation %llu)\n",
                                         static_cast<unsigned long long>(r->generation));
       }
@@ -825,6 +845,7 @@ int cmd_rules(Options& o) {
   }
   auto r = enforce::render_table(*state, 0, wall_ns());
   std::fputs(r.script.c_str(), stdout);
+  if (!write_dnsmasq(o, *state)) return kExitFatal;
   for (const auto& w : r.warnings) std::fprintf(stderr, "warden gateway: warning: %s\n", w.c_str());
   for (const auto& n : learned)
     std::fprintf(stderr, "warden gateway: %s: learned profile, not enforced until it has been learned\n", n.c_str());

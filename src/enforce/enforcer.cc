@@ -174,7 +174,7 @@ void Enforcer::on_dns_answer(std::string_view name, const std::vector<IpAddr>& a
   for (const auto& a : addrs) known[a] = expiry;
   ++stats_.dns_answers_used;
   stats_.dns_addresses_added += addrs.size();
-  pending_ += render_resolution(static_cast<std::size_t>(it - names_.begin()), addrs, ttl);
+  pending_ += render_resolution(name, addrs, ttl);
   pending_store_.push_back({std::string(name), {addrs, expiry}});
 }
 

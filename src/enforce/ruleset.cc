@@ -114,7 +114,8 @@ void add_set(std::string& out, const std::string& name, bool v4, bool interval, 
              const std::vector<std::string>& elements) {
   out += "  set " + name + " { type " + (v4 ? "ipv4_addr" : "ipv6_addr") + ";";
   if (interval) out += " flags interval; auto-merge;";
-  if (timeout) out += " flags timeout;";
+  // A default lifetime for elements added without one (by dnsmasq's nftset).
+  if (timeout) out += " flags timeout; timeout 1d;";
   if (!elements.empty()) out += " elements = " + element_list(elements) + ";";
   out += " }\n";
 }
@@ -139,7 +140,7 @@ std::optional<std::string> peer_match(RenderCtx& c, const Peer& p, bool v4, bool
       if (!p.network || p.network->v4() != v4) return std::nullopt;
       return field + p.network->to_string();
     case Peer::Kind::kDnsName:
-      return field + "@n" + std::to_string(SetIndex::find(c.ix.names, p.value)) + suffix;
+      return field + "@" + name_set(p.value, v4);
     case Peer::Kind::kLocalNetworks:
       return field + "@lan" + (v4 ? "4" : "6");
     case Peer::Kind::kController:
@@ -251,8 +252,8 @@ std::vector<std::pair<const char*, std::string>> quarantine_rules(
   std::vector<std::string> sets = {"upd4", "upd6"};
   for (std::size_t k = 0; k < names.size(); ++k)
     if (std::find(s.update_names.begin(), s.update_names.end(), names[k]) != s.update_names.end()) {
-      sets.push_back("n" + std::to_string(k) + "_4");
-      sets.push_back("n" + std::to_string(k) + "_6");
+      sets.push_back(name_set(names[k], true));
+      sets.push_back(name_set(names[k], false));
     }
   for (const auto& set : sets) {
     const bool v6 = set.back() == '6';
@@ -319,8 +320,8 @@ Rendered render_table(const GatewayState& s, std::uint64_t generation, Timestamp
         (ip.is_v4() ? el4 : el6).push_back(ip.to_string() + " timeout " + std::to_string(left) + "s");
       }
     }
-    add_set(t, "n" + std::to_string(k) + "_4", true, false, true, el4);
-    add_set(t, "n" + std::to_string(k) + "_6", false, false, true, el6);
+    add_set(t, name_set(ix.names[k], true), true, false, true, el4);
+    add_set(t, name_set(ix.names[k], false), false, false, true, el6);
   }
   for (std::size_t k = 0; k < ix.controllers.size(); ++k) {
     std::vector<IpAddr> addrs;
@@ -463,11 +464,28 @@ std::string render_release(const QuarantineEntry& q) {
   return out;
 }
 
-std::string render_resolution(std::size_t index, const std::vector<IpAddr>& addrs,
+std::string name_set(std::string_view name, bool v4) {
+  // FNV-1a: the set of a name keeps its name whatever else the configuration holds, so a
+  // dnsmasq nftset line written for it stays right across configuration changes.
+  std::uint64_t h = 1469598103934665603ull;
+  for (char ch : name) h = (h ^ static_cast<std::uint8_t>(ch)) * 1099511628211ull;
+  return "n" + fmt_hex(h, 16) + (v4 ? "_4" : "_6");
+}
+
+std::string dnsmasq_nftsets(const GatewayState& s) {
+  std::string out = "# Written by warden gateway: dnsmasq adds the addresses it answers for these\n"
+                    "# names to warden's sets before the answer leaves, so a device's first\n"
+                    "# connection after a lookup is already allowed.\n";
+  for (const auto& n : needed_names(s))
+    out += "nftset=/" + n + "/4#inet#warden#" + name_set(n, true) + ",6#inet#warden#" + name_set(n, false) + "\n";
+  return out;
+}
+
+std::string render_resolution(std::string_view name, const std::vector<IpAddr>& addrs,
                               std::uint32_t ttl_s) {
   std::string out;
   for (const auto& a : addrs) {
-    const std::string set = "n" + std::to_string(index) + (a.is_v4() ? "_4" : "_6");
+    const std::string set = name_set(name, a.is_v4());
     const std::string el = "{ " + a.to_string() + " }";
     // add + delete + add: refreshes the timeout of an element that exists, creates it if not,
     // all inside the one transaction.

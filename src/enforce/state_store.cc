@@ -36,15 +36,17 @@ Result<std::unique_ptr<StateStore>, std::string> StateStore::open(const std::str
   }
   std::unique_ptr<StateStore> st(new StateStore(raw, path));
   sqlite3_busy_timeout(raw, 2000);
-  Stmt q;
-  int app = 0, version = 0;
-  if (sqlite3_prepare_v2(raw, "PRAGMA application_id", -1, &q.s, nullptr) == SQLITE_OK &&
-      sqlite3_step(q.s) == SQLITE_ROW)
-    app = sqlite3_column_int(q.s, 0);
-  Stmt v;
-  if (sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &v.s, nullptr) == SQLITE_OK &&
-      sqlite3_step(v.s) == SQLITE_ROW)
-    version = sqlite3_column_int(v.s, 0);
+  // Statements finalized before anything else runs: an unfinished read would hold a
+  // transaction open, and the journal mode cannot change inside one.
+  auto pragma_int = [raw](const char* sql) {
+    Stmt q;
+    int v = 0;
+    if (sqlite3_prepare_v2(raw, sql, -1, &q.s, nullptr) == SQLITE_OK && sqlite3_step(q.s) == SQLITE_ROW)
+      v = sqlite3_column_int(q.s, 0);
+    return v;
+  };
+  const int app = pragma_int("PRAGMA application_id");
+  const int version = pragma_int("PRAGMA user_version");
   if (app == 0 && version == 0) {
     auto ok = st->exec(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
@@ -55,7 +57,7 @@ Result<std::unique_ptr<StateStore>, std::string> StateStore::open(const std::str
         "CREATE TABLE IF NOT EXISTS resolved(name TEXT, addr TEXT, expiry INTEGER,"
         " PRIMARY KEY(name, addr));"
         "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);");
-    if (!ok) return unexpected(path + ": " + ok.error());
+    if (!ok) return unexpected(ok.error());
   } else if (app != kApplicationId) {
     return unexpected(path + " is not a warden gateway state file");
   } else if (version != kFormat) {
