@@ -691,11 +691,9 @@ int cmd_run(Options& o) {
   }
   // What is in force now, before we replace it: a previous run's rules that stayed in force
   // (fail-static) are worth a line.
-  if (auto prev = (*nft)->list_json("list table inet warden")) {
-    if (auto c = enforce::parse_counters(*prev); c && !o.quiet)
-      std::fprintf(stderr, "warden gateway: found rules of a previous run in force (%s); replacing them\n",
-                   c->table_comment.c_str());
-  }
+  if (auto prev = enforce::table_comment(**nft); !prev.empty() && !o.quiet)
+    std::fprintf(stderr, "warden gateway: found rules of a previous run in force (%s); replacing them\n",
+                 prev.c_str());
   auto store = enforce::StateStore::open(o.state_dir + "/gateway.db");
   if (!store) {
     std::fprintf(stderr, "warden gateway: %s\n", store.error().c_str());
@@ -897,13 +895,12 @@ int offline_status(const Options& o, const std::string& why) {
   std::fprintf(stderr, "warden gateway: %s\n", why.c_str());
   auto nft = enforce::LibNftables::open();
   if (!nft) return kExitFatal;
-  auto listing = (*nft)->list_json("list table inet warden");
-  if (!listing) {
+  const std::string comment = enforce::table_comment(**nft);
+  if (comment.empty()) {
     std::printf("No warden rules are in force: the network is open.\n");
     return kExitFatal;
   }
-  auto c = enforce::parse_counters(*listing);
-  std::printf("Not running. Rules in force (fail-static): %s\n", c ? c->table_comment.c_str() : "unreadable");
+  std::printf("Not running. Rules in force (fail-static): %s\n", comment.c_str());
   if (auto store = enforce::StateStore::open(o.state_dir + "/gateway.db"))
     if (auto st = (*store)->load())
       for (const auto& q : st->quarantine)

@@ -191,11 +191,23 @@ Result<bool, std::string> Enforcer::flush() {
   return true;
 }
 
+std::string table_comment(NftBackend& nft) {
+  auto text = nft.list_text("list table inet warden");
+  if (!text) return {};
+  const std::string key = "comment \"";
+  auto at = text->find(key);
+  if (at == std::string::npos) return {};
+  at += key.size();
+  auto end = text->find('"', at);
+  return end == std::string::npos ? std::string() : text->substr(at, end - at);
+}
+
 Result<Counters, std::string> Enforcer::counters() {
   auto json = nft_.list_json("list table inet warden");
   if (!json) return unexpected(json.error());
   auto c = parse_counters(*json);
   if (!c) return c;
+  if (c->table_comment.empty()) c->table_comment = table_comment(nft_);
   // Name devices as the user knows them.
   for (auto& dc : c->devices) {
     for (const auto& d : state_.devices)

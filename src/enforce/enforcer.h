@@ -55,6 +55,9 @@ struct Counters {
 
 // Parses `nft -j list table inet warden` output (untrusted only in the sense of being large).
 Result<Counters, std::string> parse_counters(std::string_view json);
+// What table inet warden says of itself ("warden gateway generation 3"), read from the
+// text listing; empty when there is no such table. For status after a crash.
+std::string table_comment(NftBackend& nft);
 
 struct EnforcerStats {
   std::uint64_t applies = 0, apply_errors = 0;
