@@ -46,6 +46,7 @@ Result<Applied, std::string> Enforcer::start(GatewayState state, Timestamp now) 
     auto stored = store_->load();
     if (!stored) return unexpected(stored.error());
     generation_ = stored->generation;
+    profiles_ = stored->profiles;
     for (auto& q : stored->quarantine) {
       // A stored quarantine wins over nothing; the configuration may have given the device
       // new addresses since: take them, so the device stays cut off where it is now.
@@ -89,6 +90,16 @@ Result<Applied, std::string> Enforcer::rebuild(Timestamp now) {
   a.warnings = std::move(r.warnings);
   for (const auto& d : state_.devices) a.enforced_devices += d.policy ? 1 : 0;
   return a;
+}
+
+Result<bool, std::string> Enforcer::set_profile_state(const std::string& device,
+                                                     const std::string& state) {
+  if (store_) {
+    auto ok = store_->set_profile_state(device, state);
+    if (!ok) return ok;
+  }
+  profiles_[device] = state;
+  return true;
 }
 
 std::optional<QuarantineEntry> Enforcer::resolve(std::string_view ref) const {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -97,6 +98,10 @@ class Enforcer {
 
   Result<Counters, std::string> counters();
 
+  // The user's decisions on learned profiles (device -> "locked" / "relaxed"), persisted.
+  const std::map<std::string, std::string>& profile_states() const { return profiles_; }
+  Result<bool, std::string> set_profile_state(const std::string& device, const std::string& state);
+
   const GatewayState& state() const { return state_; }
   std::uint64_t generation() const { return generation_; }
   const EnforcerStats& stats() const { return stats_; }
@@ -107,7 +112,8 @@ class Enforcer {
   NftBackend& nft_;
   StateStore* store_;
   GatewayState state_;
-  std::vector<std::string> names_;  // needed_names(state_), the index of each set
+  std::vector<std::string> names_;  // needed_names(state_), sorted
+  std::map<std::string, std::string> profiles_;
   std::uint64_t generation_ = 0;
   std::string pending_;
   std::vector<std::pair<std::string, std::pair<std::vector<IpAddr>, Timestamp>>> pending_store_;
