@@ -183,6 +183,15 @@ void Enforcer::on_dns_answer(std::string_view name, const std::vector<IpAddr>& a
   const Timestamp expiry = now + static_cast<Timestamp>(ttl) * kNsPerSec;
   auto& known = state_.resolved[std::string(name)];
   for (const auto& a : addrs) known[a] = expiry;
+  // Bounded: expired addresses go, and a name that keeps resolving to new addresses (a CDN,
+  // or an attacker's zone) keeps its kMaxAddrsPerName freshest. The kernel's set elements
+  // expire on their own.
+  std::erase_if(known, [now](const auto& kv) { return kv.second <= now; });
+  while (known.size() > kMaxAddrsPerName) {
+    auto oldest = std::min_element(known.begin(), known.end(),
+                                   [](const auto& x, const auto& y) { return x.second < y.second; });
+    known.erase(oldest);
+  }
   ++stats_.dns_answers_used;
   stats_.dns_addresses_added += addrs.size();
   pending_ += render_resolution(name, addrs, ttl);

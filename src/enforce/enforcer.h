@@ -27,6 +27,9 @@
 
 namespace warden::enforce {
 
+// Addresses remembered per DNS name (the freshest win).
+inline constexpr std::size_t kMaxAddrsPerName = 256;
+
 struct Applied {
   std::uint64_t generation = 0;
   std::size_t rules = 0;
