@@ -60,18 +60,20 @@ SetIndex build_index(const GatewayState& s) {
   for (const auto& d : s.devices) {
     if (!d.policy) continue;
     for (const auto& r : d.policy->rules) {
-      switch (r.peer.kind) {
+      std::vector<const Peer*> all{&r.peer};
+      for (const auto& p : r.and_peers) all.push_back(&p);
+      for (const Peer* peer : all) switch (peer->kind) {
         case Peer::Kind::kController:
-          ix.controllers.push_back(r.peer.value);
+          ix.controllers.push_back(peer->value);
           break;
         case Peer::Kind::kManufacturer:
-          ix.manufacturers.push_back(r.peer.value);
+          ix.manufacturers.push_back(peer->value);
           break;
         case Peer::Kind::kSameManufacturer:
           if (auto m = manufacturer_of(d); !m.empty()) ix.manufacturers.push_back(m);
           break;
         case Peer::Kind::kModel:
-          ix.models.push_back(r.peer.value);
+          ix.models.push_back(peer->value);
           break;
         default:
           break;
@@ -173,12 +175,16 @@ void render_rule(RenderCtx& c, const Rule& r, bool out_dir, std::string& out) {
   // already; written literally, the rule would let anyone open connections to the device
   // from source port 443. Not written: statefulness makes it redundant.
   if (tcp && !out_dir && r.initiated == mud::Initiated::kEither && r.src_port && !r.dst_port) return;
-  if (r.peer.kind == Peer::Kind::kMyController && c.dev.my_controller.empty()) {
+  auto names_kind = [&](Peer::Kind k) {
+    return r.peer.kind == k || std::any_of(r.and_peers.begin(), r.and_peers.end(),
+                                           [k](const Peer& p) { return p.kind == k; });
+  };
+  if (names_kind(Peer::Kind::kMyController) && c.dev.my_controller.empty()) {
     c.warnings.push_back(c.dev.name + ": " + r.id +
                          ": my-controller is not configured for this device; not allowed");
     return;
   }
-  if (r.peer.kind == Peer::Kind::kSameManufacturer && manufacturer_of(c.dev).empty()) {
+  if (names_kind(Peer::Kind::kSameManufacturer) && manufacturer_of(c.dev).empty()) {
     c.warnings.push_back(c.dev.name + ": " + r.id +
                          ": same-manufacturer needs a MUD URL; not allowed");
     return;
@@ -193,6 +199,13 @@ void render_rule(RenderCtx& c, const Rule& r, bool out_dir, std::string& out) {
     const bool v4 = f == 0;
     auto peer = peer_match(c, r.peer, v4, out_dir);
     if (!peer) continue;
+    bool possible = true;
+    for (const auto& extra : r.and_peers) {
+      auto more = peer_match(c, extra, v4, out_dir);
+      if (!more) possible = false;
+      else if (!more->empty()) *peer += (peer->empty() ? "" : " ") + *more;
+    }
+    if (!possible) continue;
     std::string line = "    ";
     if (!peer->empty()) {
       line += *peer + " ";
@@ -291,8 +304,11 @@ std::vector<std::string> needed_names(const GatewayState& s) {
   std::vector<std::string> names = s.update_names;
   for (const auto& d : s.devices)
     if (d.policy)
-      for (const auto& r : d.policy->rules)
+      for (const auto& r : d.policy->rules) {
         if (r.peer.kind == Peer::Kind::kDnsName) names.push_back(r.peer.value);
+        for (const auto& p : r.and_peers)
+          if (p.kind == Peer::Kind::kDnsName) names.push_back(p.value);
+      }
   sort_unique(names);
   return names;
 }
