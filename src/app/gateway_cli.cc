@@ -533,6 +533,7 @@ class Gateway {
   // thread, inside the pipeline).
   void on_alert(const detect::Alert& a) {
     if (o_.quarantine_on == 0 || static_cast<int>(a.severity) > o_.quarantine_on || a.device.empty()) return;
+    if (!misbehaving(a)) return;
     std::lock_guard lock(mu);
     std::string ref = a.device.rfind("ip:", 0) == 0 ? a.device.substr(3) : a.device;
     auto e = enf_.resolve(ref);
@@ -549,6 +550,24 @@ class Gateway {
     } else if (!o_.quiet) {
       std::fprintf(stderr, "warden gateway: %s\n", r.error().c_str());
     }
+  }
+
+  void set_inventory(const inventory::DeviceInventory* inv) { inventory_ = inv; }
+
+  // Whether the device an alert names is the one that misbehaved, not its victim: some
+  // findings are about the target (a device exposed in cleartext, a service under password
+  // guessing) and quarantining it would punish the victim. The alert's source must be the
+  // device; DDoS floods are attributed by MAC (their source addresses are often forged).
+  bool misbehaving(const detect::Alert& a) const {
+    if (a.detector.rfind("exposure", 0) == 0) return false;
+    if (a.device.rfind("ip:", 0) == 0) return a.device.substr(3) == a.src_ip.to_string();
+    if (a.detector.rfind("ddos", 0) == 0) return true;
+    auto mac = MacAddr::parse(a.device);
+    const inventory::Device* d = mac && inventory_ ? inventory_->find(*mac) : nullptr;
+    if (!d) return false;
+    for (const auto& r : d->addresses)
+      if (r.ip == a.src_ip) return true;
+    return false;
   }
 
   void on_dns(const dissect::Observation& o, const dissect::DnsObservation& dns) {
@@ -577,6 +596,7 @@ class Gateway {
   const Options& o_;
   Enforcer& enf_;
   std::FILE* events_ = nullptr;
+  const inventory::DeviceInventory* inventory_ = nullptr;  // the pipeline's; capture thread only
 };
 
 void GatewaySink::on_observation(const dissect::Observation& o) {
@@ -877,6 +897,7 @@ int cmd_run(Options& o) {
   pc.detect.baseline = &baseline;
   pc.detect.alert_listener = [&gw](const detect::Alert& a) { gw.on_alert(a); };
   pipeline::Pipeline pipe(pc, nullptr, sink);
+  gw.set_inventory(&pipe.inventory());
   const Learned profiles{pipe, baseline, learned};
   // Profiles locked before a restart, or learned then, are in force again at once.
   {
