@@ -876,6 +876,10 @@ int cmd_run(Options& o) {
   storage::AsyncSink channel(**writer);
   GatewaySink sink(channel, gw);
   pipeline::PipelineConfig pc;
+  // Floods and scans from changing source ports are judged when their unanswered flows end:
+  // inline, a quarantine should not wait the sensor's 30 s for that. A SYN left unanswered
+  // for 5 s ends its flow here (a retransmission starts a new one; nothing is lost).
+  pc.flows.tcp_embryonic_timeout = 5 * kNsPerSec;
   detect::BaselineModel baseline;
   // What devices were learned to do survives restarts: learned profiles are built from it.
   const std::string baseline_path = o.state_dir + "/baseline.db";
