@@ -16,6 +16,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <deque>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -35,6 +37,7 @@
 #include "policy/config.h"
 #include "policy/learned.h"
 #include "storage/async_sink.h"
+#include "storage/baseline_store.h"
 #include "storage/output_writer.h"
 
 namespace warden::app {
@@ -68,6 +71,10 @@ void gateway_help(std::FILE* out) {
       "                                  servers stay reachable; recorded with its reason\n"
       "  release DEVICE                  give a quarantined device its policy back\n"
       "  status [--json]                 devices, quarantine, drop counters per device/rule\n"
+      "  profile DEVICE                  show the profile learned for a device\n"
+      "  lock DEVICE                     enforce a device's learned profile now\n"
+      "  relax DEVICE                    stop enforcing a learned profile (the device is open\n"
+      "                                  and keeps learning; undo with lock)\n"
       "  rules --config FILE             print the nftables ruleset the configuration gives\n\n"
       "DEVICE is a configured name, a MAC address or an IP address.\n\n"
       "Options:\n"
@@ -79,6 +86,9 @@ void gateway_help(std::FILE* out) {
       "  --quarantine-on SEV  quarantine a device on a detection of this severity or worse:\n"
       "                       high, medium or off (default off)\n"
       "  --output DIR         pipeline output folder (default STATE/out)\n"
+      "  --dnsmasq FILE       write dnsmasq nftset= lines for the DNS names the policies use\n"
+      "                       (a dnsmasq resolver on the router then fills the sets itself,\n"
+      "                       before it answers; include FILE with conf-file=)\n"
       "  --duration S         stop after S seconds (tests)\n"
       "  --flush-on-exit      remove the rules when stopping (default: they stay in force)\n"
       "  -q, --quiet          no progress messages\n\n"
@@ -95,6 +105,7 @@ struct Options {
   std::string lan;
   std::string output;
   std::string reason;
+  std::string dnsmasq;  // write dnsmasq nftset= lines here
   int quarantine_on = 0;  // 0 off, else the worst severity number that triggers (1 high, 2 medium)
   std::uint64_t duration_s = 0;
   bool json = false, quiet = false, flush_on_exit = false;
@@ -102,7 +113,7 @@ struct Options {
 };
 
 enum { kOptState = 1000, kOptConfig, kOptLan, kOptReason, kOptQuarantineOn, kOptOutput,
-       kOptDuration, kOptJson, kOptFlush };
+       kOptDuration, kOptJson, kOptFlush, kOptDnsmasq };
 
 bool parse_options(int argc, char** argv, Options& o, int& status) {
   static const option longs[] = {{"state", required_argument, nullptr, kOptState},
@@ -113,6 +124,7 @@ bool parse_options(int argc, char** argv, Options& o, int& status) {
                                  {"output", required_argument, nullptr, kOptOutput},
                                  {"duration", required_argument, nullptr, kOptDuration},
                                  {"json", no_argument, nullptr, kOptJson},
+                                 {"dnsmasq", required_argument, nullptr, kOptDnsmasq},
                                  {"flush-on-exit", no_argument, nullptr, kOptFlush},
                                  {"quiet", no_argument, nullptr, 'q'},
                                  {"help", no_argument, nullptr, 'h'},
@@ -127,6 +139,7 @@ bool parse_options(int argc, char** argv, Options& o, int& status) {
       case kOptReason: o.reason = optarg; break;
       case kOptOutput: o.output = optarg; break;
       case kOptJson: o.json = true; break;
+      case kOptDnsmasq: o.dnsmasq = optarg; break;
       case kOptFlush: o.flush_on_exit = true; break;
       case 'q': o.quiet = true; break;
       case kOptDuration: {
@@ -225,6 +238,18 @@ Result<GatewayState, std::string> load_state(const std::string& config_path,
   return s;
 }
 
+bool write_dnsmasq(const Options& o, const GatewayState& s) {
+  if (o.dnsmasq.empty()) return true;
+  std::ofstream out(o.dnsmasq + ".tmp");
+  out << enforce::dnsmasq_nftsets(s);
+  out.close();
+  if (!out || std::rename((o.dnsmasq + ".tmp").c_str(), o.dnsmasq.c_str()) != 0) {
+    std::fprintf(stderr, "warden gateway: cannot write %s\n", o.dnsmasq.c_str());
+    return false;
+  }
+  return true;
+}
+
 // --------------------------------------------------------------------- control socket
 
 std::string socket_path(const Options& o) { return o.state_dir + "/control.sock"; }
@@ -310,6 +335,15 @@ class Gateway {
 
   std::mutex mu;  // guards the enforcer: the capture loop and the control thread share it
 
+  // Requests that need the pipeline (learned profiles read the baseline and the inventory,
+  // which only the capture thread may touch): the control thread queues them, the capture
+  // loop answers them between two dispatches (within ~100 ms).
+  struct Deferred {
+    std::string line;
+    std::promise<std::string> reply;
+  };
+  std::deque<Deferred> deferred;  // guarded by mu
+
   void event(const std::string& json) {
     if (!events_) return;
     std::fputs(json.c_str(), events_);
@@ -360,7 +394,7 @@ class Gateway {
     }
     if (c == "release") return decision("release", enf_.release(device));
     if (c == "status") return status_json(true);
-    return json_error("unknown command \"" + c + "\" (quarantine, release, status)");
+    return json_error("unknown command \"" + c + "\" (quarantine, release, status, profile, lock, relax)");
   }
 
   std::string decision(const char* kind, const Result<enforce::Decision, std::string>& r) {
@@ -499,6 +533,7 @@ class Gateway {
   // thread, inside the pipeline).
   void on_alert(const detect::Alert& a) {
     if (o_.quarantine_on == 0 || static_cast<int>(a.severity) > o_.quarantine_on || a.device.empty()) return;
+    if (!misbehaving(a)) return;
     std::lock_guard lock(mu);
     std::string ref = a.device.rfind("ip:", 0) == 0 ? a.device.substr(3) : a.device;
     auto e = enf_.resolve(ref);
@@ -515,6 +550,24 @@ class Gateway {
     } else if (!o_.quiet) {
       std::fprintf(stderr, "warden gateway: %s\n", r.error().c_str());
     }
+  }
+
+  void set_inventory(const inventory::DeviceInventory* inv) { inventory_ = inv; }
+
+  // Whether the device an alert names is the one that misbehaved, not its victim: some
+  // findings are about the target (a device exposed in cleartext, a service under password
+  // guessing) and quarantining it would punish the victim. The alert's source must be the
+  // device; DDoS floods are attributed by MAC (their source addresses are often forged).
+  bool misbehaving(const detect::Alert& a) const {
+    if (a.detector.rfind("exposure", 0) == 0) return false;
+    if (a.device.rfind("ip:", 0) == 0) return a.device.substr(3) == a.src_ip.to_string();
+    if (a.detector.rfind("ddos", 0) == 0) return true;
+    auto mac = MacAddr::parse(a.device);
+    const inventory::Device* d = mac && inventory_ ? inventory_->find(*mac) : nullptr;
+    if (!d) return false;
+    for (const auto& r : d->addresses)
+      if (r.ip == a.src_ip) return true;
+    return false;
   }
 
   void on_dns(const dissect::Observation& o, const dissect::DnsObservation& dns) {
@@ -543,6 +596,7 @@ class Gateway {
   const Options& o_;
   Enforcer& enf_;
   std::FILE* events_ = nullptr;
+  const inventory::DeviceInventory* inventory_ = nullptr;  // the pipeline's; capture thread only
 };
 
 void GatewaySink::on_observation(const dissect::Observation& o) {
@@ -590,6 +644,19 @@ int listen_socket(const Options& o) {
   return fd;
 }
 
+std::string request_cmd(const std::string& line) {
+  JsonLimits limits;
+  limits.max_bytes = kMaxRequest;
+  auto req = parse_json(line, limits);
+  const JsonValue* cmd = req ? req->find("cmd") : nullptr;
+  return cmd && cmd->is_string() ? cmd->as_string() : "";
+}
+
+bool is_deferred(const std::string& line) {
+  const std::string c = request_cmd(line);
+  return c == "profile" || c == "lock" || c == "relax";
+}
+
 void serve_control(int lfd, Gateway& gw) {
   while (!g_gw_stop.load()) {
     pollfd p{lfd, POLLIN, 0};
@@ -609,7 +676,18 @@ void serve_control(int lfd, Gateway& gw) {
     }
     if (auto nl = line.find('\n'); nl != std::string::npos) line.resize(nl);
     std::string reply;
-    {
+    if (is_deferred(line)) {
+      std::future<std::string> answer;
+      {
+        std::lock_guard lock(gw.mu);
+        gw.deferred.push_back({line, {}});
+        answer = gw.deferred.back().reply.get_future();
+      }
+      reply = (answer.wait_for(std::chrono::seconds(10)) == std::future_status::ready
+                   ? answer.get()
+                   : json_error("the gateway did not answer in time")) +
+              "\n";
+    } else {
       std::lock_guard lock(gw.mu);
       reply = gw.handle(line) + "\n";
     }
@@ -622,30 +700,100 @@ void serve_control(int lfd, Gateway& gw) {
   }
 }
 
-// Learned devices whose baseline finished learning get their profile (with `mu` held).
-bool adopt_learned(Enforcer& enf, const std::vector<std::string>& learned,
-                   const pipeline::Pipeline& pipe, const detect::BaselineModel* baseline,
-                   std::vector<DeviceEntry>& devices) {
-  if (!baseline) return false;
-  bool changed = false;
-  for (auto& d : devices) {
-    if (d.policy || !d.mac || std::find(learned.begin(), learned.end(), d.name) == learned.end()) continue;
-    const auto* b = baseline->find(d.mac->to_string());
-    if (!b || b->learning()) continue;
-    const inventory::Device* inv = pipe.inventory().find(*d.mac);
+// Learned profiles: computed from the baseline and the inventory, on the capture thread.
+struct Learned {
+  const pipeline::Pipeline& pipe;
+  const detect::BaselineModel& baseline;
+  const std::vector<std::string>& names;  // devices the configuration gives "profile": "learned"
+
+  bool is_learned(const DeviceEntry& d) const {
+    return std::find(names.begin(), names.end(), d.name) != names.end();
+  }
+  const detect::DeviceBaseline* baseline_of(const DeviceEntry& d) const {
+    return d.mac ? baseline.find(d.mac->to_string()) : nullptr;
+  }
+  policy::DevicePolicy profile(const DeviceEntry& d, const detect::DeviceBaseline& b) const {
+    const inventory::Device* inv = d.mac ? pipe.inventory().find(*d.mac) : nullptr;
     std::vector<IpAddr> peers;
-    for (const auto& [peer_id, stats] : b->items[static_cast<std::size_t>(detect::BaselineKind::kPeer)]) {
+    for (const auto& [peer_id, stats] : b.items[static_cast<std::size_t>(detect::BaselineKind::kPeer)])
       if (auto m = MacAddr::parse(peer_id))
         if (const auto* pd = pipe.inventory().find(*m))
           for (const auto& a : pd->addresses) peers.push_back(a.ip);
-    }
-    d.policy = policy::from_baseline(*b, inv ? inv->type : inventory::DeviceType::kUnknown, peers);
-    if (d.addrs.empty() && inv)
-      for (const auto& a : inv->addresses) d.addrs.push_back(a.ip);
-    changed = true;
+    return policy::from_baseline(b, inv ? inv->type : inventory::DeviceType::kUnknown, peers);
   }
-  (void)enf;
-  return changed;
+  // Devices whose profile should be in force and is not: learning ended (unless the user
+  // relaxed it) or the user locked it. True when `devices` changed.
+  bool adopt(std::vector<DeviceEntry>& devices, const std::map<std::string, std::string>& states) const {
+    bool changed = false;
+    for (auto& d : devices) {
+      if (d.policy || !is_learned(d)) continue;
+      auto st = states.find(d.name);
+      const std::string state = st == states.end() ? "" : st->second;
+      if (state == "relaxed") continue;
+      const auto* b = baseline_of(d);
+      if (!b || (b->learning() && state != "locked")) continue;
+      d.policy = profile(d, *b);
+      changed = true;
+    }
+    return changed;
+  }
+};
+
+// profile / lock / relax, on the capture thread with `mu` held.
+std::string handle_deferred(const std::string& line, Enforcer& enf, const Learned& learned,
+                            bool& rebuild) {
+  auto req = parse_json(line);
+  const JsonValue* dev = req ? req->find("device") : nullptr;
+  const std::string cmd = request_cmd(line);
+  const std::string ref = dev && dev->is_string() ? dev->as_string() : "";
+  auto target = enf.resolve(ref);
+  const DeviceEntry* d = nullptr;
+  for (const auto& e : enf.state().devices)
+    if (target && e.name == target->device) d = &e;
+  if (!d || !learned.is_learned(*d))
+    return json_error("\"" + ref + "\" is not a device with \"profile\": \"learned\" in the configuration");
+  const auto* b = learned.baseline_of(*d);
+  std::string js;
+  JsonWriter w(js);
+  if (cmd == "profile") {
+    w.begin_object().field("ok", true).field("device", d->name);
+    w.field("learning", !b || b->learning());
+    if (b) w.field("flows", b->flows);
+    auto st = enf.profile_states().find(d->name);
+    w.field("state", st != enf.profile_states().end() ? st->second
+                     : d->policy                       ? std::string("enforced")
+                                                       : std::string("learning"));
+    w.key("rules").begin_array();
+    std::vector<std::string> warnings;
+    if (b) {
+      const auto p = d->policy ? *d->policy : learned.profile(*d, *b);
+      for (const auto& r : p.rules) w.value(policy::describe(r));
+      warnings = p.warnings;
+    }
+    w.end_array();
+    w.key("warnings").begin_array();
+    for (const auto& x : warnings) w.value(x);
+    w.end_array().end_object();
+    return js;
+  }
+  if (!b) return json_error(d->name + " has not been seen yet: there is no profile to lock");
+  const std::string name = d->name;  // `d` points into the state set_devices() replaces
+  auto devices = enf.state().devices;
+  for (auto& e : devices) {
+    if (e.name != name) continue;
+    if (cmd == "lock")
+      e.policy = learned.profile(e, *b);
+    else
+      e.policy.reset();
+  }
+  auto saved = enf.set_profile_state(name, cmd == "lock" ? "locked" : "relaxed");
+  if (!saved) return json_error(saved.error());
+  auto r = enf.set_devices(std::move(devices), wall_ns());
+  if (!r) return json_error(r.error());
+  rebuild = true;
+  w.begin_object().field("ok", true).field("device", name).field("state", cmd == "lock" ? "locked" : "relaxed")
+      .field("generation", r->generation).end_object();
+  return js;
 }
 
 int cmd_run(Options& o) {
@@ -673,11 +821,9 @@ int cmd_run(Options& o) {
   }
   // What is in force now, before we replace it: a previous run's rules that stayed in force
   // (fail-static) are worth a line.
-  if (auto prev = (*nft)->list_json("list table inet warden")) {
-    if (auto c = enforce::parse_counters(*prev); c && !o.quiet)
-      std::fprintf(stderr, "warden gateway: found rules of a previous run in force (%s); replacing them\n",
-                   c->table_comment.c_str());
-  }
+  if (auto prev = enforce::table_comment(**nft); !prev.empty() && !o.quiet)
+    std::fprintf(stderr, "warden gateway: found rules of a previous run in force (%s); replacing them\n",
+                 prev.c_str());
   auto store = enforce::StateStore::open(o.state_dir + "/gateway.db");
   if (!store) {
     std::fprintf(stderr, "warden gateway: %s\n", store.error().c_str());
@@ -690,6 +836,7 @@ int cmd_run(Options& o) {
     return kExitFatal;
   }
   for (const auto& w : applied->warnings) std::fprintf(stderr, "warden gateway: warning: %s\n", w.c_str());
+  if (!write_dnsmasq(o, enf.state())) return kExitFatal;
   Gateway gw(o, enf);
   {
     std::string js;
@@ -729,10 +876,44 @@ int cmd_run(Options& o) {
   storage::AsyncSink channel(**writer);
   GatewaySink sink(channel, gw);
   pipeline::PipelineConfig pc;
+  // Floods and scans from changing source ports are judged when their unanswered flows end:
+  // inline, a quarantine should not wait the sensor's 30 s for that. A SYN left unanswered
+  // for 5 s ends its flow here (a retransmission starts a new one; nothing is lost).
+  pc.flows.tcp_embryonic_timeout = 5 * kNsPerSec;
   detect::BaselineModel baseline;
+  // What devices were learned to do survives restarts: learned profiles are built from it.
+  const std::string baseline_path = o.state_dir + "/baseline.db";
+  if (fs::exists(baseline_path)) {
+    auto snap = storage::load_baseline(baseline_path, detect::BaselineLimits{});
+    if (!snap) {
+      std::fprintf(stderr, "warden gateway: %s\n", snap.error().c_str());
+      return kExitFatal;
+    }
+    baseline.restore(*snap);
+  }
+  std::uint64_t saved_version = baseline.version();
+  auto save = [&] {
+    if (baseline.version() == saved_version) return;
+    if (auto ok = storage::save_baseline(baseline_path, baseline.snapshot()); !ok)
+      std::fprintf(stderr, "warden gateway: %s\n", ok.error().c_str());
+    saved_version = baseline.version();
+  };
   pc.detect.baseline = &baseline;
   pc.detect.alert_listener = [&gw](const detect::Alert& a) { gw.on_alert(a); };
   pipeline::Pipeline pipe(pc, nullptr, sink);
+  gw.set_inventory(&pipe.inventory());
+  const Learned profiles{pipe, baseline, learned};
+  // Profiles locked before a restart, or learned then, are in force again at once.
+  {
+    auto devices = enf.state().devices;
+    if (profiles.adopt(devices, enf.profile_states())) {
+      auto r = enf.set_devices(std::move(devices), wall_ns());
+      if (!r) {
+        std::fprintf(stderr, "warden gateway: %s\n", r.error().c_str());
+        return kExitFatal;
+      }
+    }
+  }
 
   const int lfd = listen_socket(o);
   if (lfd < 0) {
@@ -755,7 +936,7 @@ int cmd_run(Options& o) {
     gw.write_metrics();
   }
   const auto start = std::chrono::steady_clock::now();
-  auto last_metrics = start, last_learned = start;
+  auto last_metrics = start, last_learned = start, last_baseline = start;
   int status = kExitOk;
   while (!g_gw_stop.load()) {
     auto n = (*source)->dispatch(
@@ -771,16 +952,27 @@ int cmd_run(Options& o) {
     std::lock_guard lock(gw.mu);
     if (enf.pending())
       if (auto f = enf.flush(); !f && !o.quiet) std::fprintf(stderr, "warden gateway: %s\n", f.error().c_str());
+    while (!gw.deferred.empty()) {
+      bool rebuilt = false;
+      gw.deferred.front().reply.set_value(handle_deferred(gw.deferred.front().line, enf, profiles, rebuilt));
+      gw.deferred.pop_front();
+      if (rebuilt && !write_dnsmasq(o, enf.state())) status = kExitFatal;
+    }
     if (now - last_learned >= std::chrono::seconds(30) && !learned.empty()) {
       last_learned = now;
       pipe.publish_devices();
       auto devices = enf.state().devices;
-      if (adopt_learned(enf, learned, pipe, &baseline, devices)) {
+      if (profiles.adopt(devices, enf.profile_states())) {
         auto r = enf.set_devices(std::move(devices), wall_ns());
         if (!r) std::fprintf(stderr, "warden gateway: %s\n", r.error().c_str());
+        else if (!write_dnsmasq(o, enf.state())) status = kExitFatal;
         else if (!o.quiet) std::fprintf(stderr, "warden gateway: learned profiles in force (generation %llu)\n",
                                         static_cast<unsigned long long>(r->generation));
       }
+    }
+    if (now - last_baseline >= std::chrono::minutes(5)) {
+      last_baseline = now;
+      save();
     }
     if (now - last_metrics >= std::chrono::seconds(10)) {
       last_metrics = now;
@@ -789,10 +981,16 @@ int cmd_run(Options& o) {
     if (o.duration_s && now - start >= std::chrono::seconds(o.duration_s)) break;
   }
   g_gw_stop.store(true);
+  {
+    std::lock_guard lock(gw.mu);
+    for (auto& d : gw.deferred) d.reply.set_value(json_error("the gateway is stopping"));
+    gw.deferred.clear();
+  }
   control.join();
   close(lfd);
   g_gw_source = nullptr;
   pipe.finish();
+  save();
   channel.drain();
   (void)(*writer)->close();
   ::unlink(socket_path(o).c_str());
@@ -825,6 +1023,7 @@ int cmd_rules(Options& o) {
   }
   auto r = enforce::render_table(*state, 0, wall_ns());
   std::fputs(r.script.c_str(), stdout);
+  if (!write_dnsmasq(o, *state)) return kExitFatal;
   for (const auto& w : r.warnings) std::fprintf(stderr, "warden gateway: warning: %s\n", w.c_str());
   for (const auto& n : learned)
     std::fprintf(stderr, "warden gateway: %s: learned profile, not enforced until it has been learned\n", n.c_str());
@@ -876,18 +1075,36 @@ int offline_status(const Options& o, const std::string& why) {
   std::fprintf(stderr, "warden gateway: %s\n", why.c_str());
   auto nft = enforce::LibNftables::open();
   if (!nft) return kExitFatal;
-  auto listing = (*nft)->list_json("list table inet warden");
-  if (!listing) {
+  const std::string comment = enforce::table_comment(**nft);
+  if (comment.empty()) {
     std::printf("No warden rules are in force: the network is open.\n");
     return kExitFatal;
   }
-  auto c = enforce::parse_counters(*listing);
-  std::printf("Not running. Rules in force (fail-static): %s\n", c ? c->table_comment.c_str() : "unreadable");
+  std::printf("Not running. Rules in force (fail-static): %s\n", comment.c_str());
   if (auto store = enforce::StateStore::open(o.state_dir + "/gateway.db"))
     if (auto st = (*store)->load())
       for (const auto& q : st->quarantine)
         std::printf("  in quarantine: %s (%s)\n", q.device.c_str(), q.reason.c_str());
   return kExitFatal;
+}
+
+// Sends a request to the running gateway; the answer when it says ok, else nullopt after
+// printing why.
+std::optional<JsonValue> call_ok(const Options& o, const std::string& request, std::string& reply) {
+  auto r = control_call(o, request);
+  if (!r) {
+    std::fprintf(stderr, "warden gateway: %s\n", r.error().c_str());
+    return std::nullopt;
+  }
+  reply = *r;
+  auto doc = parse_json(reply);
+  const JsonValue* ok = doc ? doc->find("ok") : nullptr;
+  if (!ok || !ok->as_bool()) {
+    const JsonValue* err = doc ? doc->find("error") : nullptr;
+    std::fprintf(stderr, "warden gateway: %s\n", err && err->is_string() ? err->as_string().c_str() : reply.c_str());
+    return std::nullopt;
+  }
+  return std::move(*doc);
 }
 
 }  // namespace
@@ -904,6 +1121,30 @@ int cmd_gateway(int argc, char** argv) {
   if (!parse_options(argc - 1, argv + 1, o, status)) return status;
   if (sub == "run") return cmd_run(o);
   if (sub == "rules") return cmd_rules(o);
+  if (sub == "profile" || sub == "lock" || sub == "relax") {
+    if (o.args.size() != 1) {
+      std::fprintf(stderr, "warden gateway %s: name one DEVICE\n", sub.c_str());
+      return kExitUsage;
+    }
+    std::string js;
+    JsonWriter w(js);
+    w.begin_object().field("cmd", sub).field("device", o.args[0]).end_object();
+    std::string reply;
+    auto doc = call_ok(o, js, reply);
+    if (!doc) return kExitFatal;
+    if (o.json || sub != "profile") {
+      if (o.json) std::puts(reply.c_str());
+      else std::printf("%s: %s\n", o.args[0].c_str(), sub == "lock" ? "learned profile enforced" : "learned profile relaxed (not enforced)");
+      return kExitOk;
+    }
+    const JsonValue* st = doc->find("state");
+    std::printf("%s: %s\n", o.args[0].c_str(), st && st->is_string() ? st->as_string().c_str() : "");
+    if (const JsonValue* rules = doc->find("rules"))
+      for (const auto& r : rules->items()) std::printf("  %s\n", r.as_string().c_str());
+    if (const JsonValue* ws = doc->find("warnings"))
+      for (const auto& x : ws->items()) std::printf("  note: %s\n", x.as_string().c_str());
+    return kExitOk;
+  }
   if (sub == "quarantine" || sub == "release") {
     if (o.args.size() != 1) {
       std::fprintf(stderr, "warden gateway %s: name one DEVICE (a name, MAC or IP address)\n", sub.c_str());
@@ -914,20 +1155,11 @@ int cmd_gateway(int argc, char** argv) {
     w.begin_object().field("cmd", sub).field("device", o.args[0]);
     if (sub == "quarantine") w.field("reason", o.reason);
     w.end_object();
-    auto reply = control_call(o, js);
-    if (!reply) {
-      std::fprintf(stderr, "warden gateway: %s\n", reply.error().c_str());
-      return kExitFatal;
-    }
-    auto doc = parse_json(*reply);
-    const JsonValue* ok = doc ? doc->find("ok") : nullptr;
-    if (!ok || !ok->as_bool()) {
-      const JsonValue* err = doc ? doc->find("error") : nullptr;
-      std::fprintf(stderr, "warden gateway: %s\n", err && err->is_string() ? err->as_string().c_str() : reply->c_str());
-      return kExitFatal;
-    }
+    std::string reply;
+    auto doc = call_ok(o, js, reply);
+    if (!doc) return kExitFatal;
     if (o.json) {
-      std::puts(reply->c_str());
+      std::puts(reply.c_str());
     } else {
       const JsonValue* lat = doc->find("latency_us");
       std::printf("%s %s (enforced in %.2f ms)\n", sub == "quarantine" ? "Quarantined" : "Released",

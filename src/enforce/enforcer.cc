@@ -46,6 +46,7 @@ Result<Applied, std::string> Enforcer::start(GatewayState state, Timestamp now) 
     auto stored = store_->load();
     if (!stored) return unexpected(stored.error());
     generation_ = stored->generation;
+    profiles_ = stored->profiles;
     for (auto& q : stored->quarantine) {
       // A stored quarantine wins over nothing; the configuration may have given the device
       // new addresses since: take them, so the device stays cut off where it is now.
@@ -89,6 +90,16 @@ Result<Applied, std::string> Enforcer::rebuild(Timestamp now) {
   a.warnings = std::move(r.warnings);
   for (const auto& d : state_.devices) a.enforced_devices += d.policy ? 1 : 0;
   return a;
+}
+
+Result<bool, std::string> Enforcer::set_profile_state(const std::string& device,
+                                                     const std::string& state) {
+  if (store_) {
+    auto ok = store_->set_profile_state(device, state);
+    if (!ok) return ok;
+  }
+  profiles_[device] = state;
+  return true;
 }
 
 std::optional<QuarantineEntry> Enforcer::resolve(std::string_view ref) const {
@@ -172,9 +183,18 @@ void Enforcer::on_dns_answer(std::string_view name, const std::vector<IpAddr>& a
   const Timestamp expiry = now + static_cast<Timestamp>(ttl) * kNsPerSec;
   auto& known = state_.resolved[std::string(name)];
   for (const auto& a : addrs) known[a] = expiry;
+  // Bounded: expired addresses go, and a name that keeps resolving to new addresses (a CDN,
+  // or an attacker's zone) keeps its kMaxAddrsPerName freshest. The kernel's set elements
+  // expire on their own.
+  std::erase_if(known, [now](const auto& kv) { return kv.second <= now; });
+  while (known.size() > kMaxAddrsPerName) {
+    auto oldest = std::min_element(known.begin(), known.end(),
+                                   [](const auto& x, const auto& y) { return x.second < y.second; });
+    known.erase(oldest);
+  }
   ++stats_.dns_answers_used;
   stats_.dns_addresses_added += addrs.size();
-  pending_ += render_resolution(static_cast<std::size_t>(it - names_.begin()), addrs, ttl);
+  pending_ += render_resolution(name, addrs, ttl);
   pending_store_.push_back({std::string(name), {addrs, expiry}});
 }
 
@@ -191,11 +211,23 @@ Result<bool, std::string> Enforcer::flush() {
   return true;
 }
 
+std::string table_comment(NftBackend& nft) {
+  auto text = nft.list_text("list table inet warden");
+  if (!text) return {};
+  const std::string key = "comment \"";
+  auto at = text->find(key);
+  if (at == std::string::npos) return {};
+  at += key.size();
+  auto end = text->find('"', at);
+  return end == std::string::npos ? std::string() : text->substr(at, end - at);
+}
+
 Result<Counters, std::string> Enforcer::counters() {
   auto json = nft_.list_json("list table inet warden");
   if (!json) return unexpected(json.error());
   auto c = parse_counters(*json);
   if (!c) return c;
+  if (c->table_comment.empty()) c->table_comment = table_comment(nft_);
   // Name devices as the user knows them.
   for (auto& dc : c->devices) {
     for (const auto& d : state_.devices)

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,9 @@
 #include "enforce/state_store.h"
 
 namespace warden::enforce {
+
+// Addresses remembered per DNS name (the freshest win).
+inline constexpr std::size_t kMaxAddrsPerName = 256;
 
 struct Applied {
   std::uint64_t generation = 0;
@@ -55,6 +59,9 @@ struct Counters {
 
 // Parses `nft -j list table inet warden` output (untrusted only in the sense of being large).
 Result<Counters, std::string> parse_counters(std::string_view json);
+// What table inet warden says of itself ("warden gateway generation 3"), read from the
+// text listing; empty when there is no such table. For status after a crash.
+std::string table_comment(NftBackend& nft);
 
 struct EnforcerStats {
   std::uint64_t applies = 0, apply_errors = 0;
@@ -94,6 +101,10 @@ class Enforcer {
 
   Result<Counters, std::string> counters();
 
+  // The user's decisions on learned profiles (device -> "locked" / "relaxed"), persisted.
+  const std::map<std::string, std::string>& profile_states() const { return profiles_; }
+  Result<bool, std::string> set_profile_state(const std::string& device, const std::string& state);
+
   const GatewayState& state() const { return state_; }
   std::uint64_t generation() const { return generation_; }
   const EnforcerStats& stats() const { return stats_; }
@@ -104,7 +115,8 @@ class Enforcer {
   NftBackend& nft_;
   StateStore* store_;
   GatewayState state_;
-  std::vector<std::string> names_;  // needed_names(state_), the index of each set
+  std::vector<std::string> names_;  // needed_names(state_), sorted
+  std::map<std::string, std::string> profiles_;
   std::uint64_t generation_ = 0;
   std::string pending_;
   std::vector<std::pair<std::string, std::pair<std::vector<IpAddr>, Timestamp>>> pending_store_;

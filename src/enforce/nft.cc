@@ -59,4 +59,11 @@ Result<std::string, std::string> LibNftables::list_json(std::string_view command
   return std::string(out ? out : "");
 }
 
+Result<std::string, std::string> LibNftables::list_text(std::string_view command) {
+  const std::string buf(command);
+  if (nft_run_cmd_from_buffer(apply_, buf.c_str()) != 0) return unexpected(first_error(apply_));
+  const char* out = nft_ctx_get_output_buffer(apply_);
+  return std::string(out ? out : "");
+}
+
 }  // namespace warden::enforce

@@ -21,6 +21,9 @@ class NftBackend {
   virtual Result<bool, std::string> apply(std::string_view script) = 0;
   // Runs a listing command ("list table inet warden") and returns its JSON output.
   virtual Result<std::string, std::string> list_json(std::string_view command) = 0;
+  // The same in nft's own syntax (it carries what JSON output of nft 1.0.6 leaves out, such
+  // as table comments).
+  virtual Result<std::string, std::string> list_text(std::string_view command) = 0;
 };
 
 // libnftables. One context, reused: creating one costs a netlink socket and a cache load.
@@ -30,6 +33,7 @@ class LibNftables final : public NftBackend {
   ~LibNftables() override;
   Result<bool, std::string> apply(std::string_view script) override;
   Result<std::string, std::string> list_json(std::string_view command) override;
+  Result<std::string, std::string> list_text(std::string_view command) override;
 
  private:
   LibNftables(nft_ctx* apply_ctx, nft_ctx* list_ctx) : apply_(apply_ctx), list_(list_ctx) {}

@@ -60,18 +60,20 @@ SetIndex build_index(const GatewayState& s) {
   for (const auto& d : s.devices) {
     if (!d.policy) continue;
     for (const auto& r : d.policy->rules) {
-      switch (r.peer.kind) {
+      std::vector<const Peer*> all{&r.peer};
+      for (const auto& p : r.and_peers) all.push_back(&p);
+      for (const Peer* peer : all) switch (peer->kind) {
         case Peer::Kind::kController:
-          ix.controllers.push_back(r.peer.value);
+          ix.controllers.push_back(peer->value);
           break;
         case Peer::Kind::kManufacturer:
-          ix.manufacturers.push_back(r.peer.value);
+          ix.manufacturers.push_back(peer->value);
           break;
         case Peer::Kind::kSameManufacturer:
           if (auto m = manufacturer_of(d); !m.empty()) ix.manufacturers.push_back(m);
           break;
         case Peer::Kind::kModel:
-          ix.models.push_back(r.peer.value);
+          ix.models.push_back(peer->value);
           break;
         default:
           break;
@@ -114,7 +116,8 @@ void add_set(std::string& out, const std::string& name, bool v4, bool interval, 
              const std::vector<std::string>& elements) {
   out += "  set " + name + " { type " + (v4 ? "ipv4_addr" : "ipv6_addr") + ";";
   if (interval) out += " flags interval; auto-merge;";
-  if (timeout) out += " flags timeout;";
+  // A default lifetime for elements added without one (by dnsmasq's nftset).
+  if (timeout) out += " flags timeout; timeout 1d;";
   if (!elements.empty()) out += " elements = " + element_list(elements) + ";";
   out += " }\n";
 }
@@ -139,7 +142,7 @@ std::optional<std::string> peer_match(RenderCtx& c, const Peer& p, bool v4, bool
       if (!p.network || p.network->v4() != v4) return std::nullopt;
       return field + p.network->to_string();
     case Peer::Kind::kDnsName:
-      return field + "@n" + std::to_string(SetIndex::find(c.ix.names, p.value)) + suffix;
+      return field + "@" + name_set(p.value, v4);
     case Peer::Kind::kLocalNetworks:
       return field + "@lan" + (v4 ? "4" : "6");
     case Peer::Kind::kController:
@@ -172,12 +175,16 @@ void render_rule(RenderCtx& c, const Rule& r, bool out_dir, std::string& out) {
   // already; written literally, the rule would let anyone open connections to the device
   // from source port 443. Not written: statefulness makes it redundant.
   if (tcp && !out_dir && r.initiated == mud::Initiated::kEither && r.src_port && !r.dst_port) return;
-  if (r.peer.kind == Peer::Kind::kMyController && c.dev.my_controller.empty()) {
+  auto names_kind = [&](Peer::Kind k) {
+    return r.peer.kind == k || std::any_of(r.and_peers.begin(), r.and_peers.end(),
+                                           [k](const Peer& p) { return p.kind == k; });
+  };
+  if (names_kind(Peer::Kind::kMyController) && c.dev.my_controller.empty()) {
     c.warnings.push_back(c.dev.name + ": " + r.id +
                          ": my-controller is not configured for this device; not allowed");
     return;
   }
-  if (r.peer.kind == Peer::Kind::kSameManufacturer && manufacturer_of(c.dev).empty()) {
+  if (names_kind(Peer::Kind::kSameManufacturer) && manufacturer_of(c.dev).empty()) {
     c.warnings.push_back(c.dev.name + ": " + r.id +
                          ": same-manufacturer needs a MUD URL; not allowed");
     return;
@@ -192,6 +199,13 @@ void render_rule(RenderCtx& c, const Rule& r, bool out_dir, std::string& out) {
     const bool v4 = f == 0;
     auto peer = peer_match(c, r.peer, v4, out_dir);
     if (!peer) continue;
+    bool possible = true;
+    for (const auto& extra : r.and_peers) {
+      auto more = peer_match(c, extra, v4, out_dir);
+      if (!more) possible = false;
+      else if (!more->empty()) *peer += (peer->empty() ? "" : " ") + *more;
+    }
+    if (!possible) continue;
     std::string line = "    ";
     if (!peer->empty()) {
       line += *peer + " ";
@@ -251,8 +265,8 @@ std::vector<std::pair<const char*, std::string>> quarantine_rules(
   std::vector<std::string> sets = {"upd4", "upd6"};
   for (std::size_t k = 0; k < names.size(); ++k)
     if (std::find(s.update_names.begin(), s.update_names.end(), names[k]) != s.update_names.end()) {
-      sets.push_back("n" + std::to_string(k) + "_4");
-      sets.push_back("n" + std::to_string(k) + "_6");
+      sets.push_back(name_set(names[k], true));
+      sets.push_back(name_set(names[k], false));
     }
   for (const auto& set : sets) {
     const bool v6 = set.back() == '6';
@@ -290,8 +304,11 @@ std::vector<std::string> needed_names(const GatewayState& s) {
   std::vector<std::string> names = s.update_names;
   for (const auto& d : s.devices)
     if (d.policy)
-      for (const auto& r : d.policy->rules)
+      for (const auto& r : d.policy->rules) {
         if (r.peer.kind == Peer::Kind::kDnsName) names.push_back(r.peer.value);
+        for (const auto& p : r.and_peers)
+          if (p.kind == Peer::Kind::kDnsName) names.push_back(p.value);
+      }
   sort_unique(names);
   return names;
 }
@@ -319,8 +336,8 @@ Rendered render_table(const GatewayState& s, std::uint64_t generation, Timestamp
         (ip.is_v4() ? el4 : el6).push_back(ip.to_string() + " timeout " + std::to_string(left) + "s");
       }
     }
-    add_set(t, "n" + std::to_string(k) + "_4", true, false, true, el4);
-    add_set(t, "n" + std::to_string(k) + "_6", false, false, true, el6);
+    add_set(t, name_set(ix.names[k], true), true, false, true, el4);
+    add_set(t, name_set(ix.names[k], false), false, false, true, el6);
   }
   for (std::size_t k = 0; k < ix.controllers.size(); ++k) {
     std::vector<IpAddr> addrs;
@@ -463,11 +480,28 @@ std::string render_release(const QuarantineEntry& q) {
   return out;
 }
 
-std::string render_resolution(std::size_t index, const std::vector<IpAddr>& addrs,
+std::string name_set(std::string_view name, bool v4) {
+  // FNV-1a: the set of a name keeps its name whatever else the configuration holds, so a
+  // dnsmasq nftset line written for it stays right across configuration changes.
+  std::uint64_t h = 1469598103934665603ull;
+  for (char ch : name) h = (h ^ static_cast<std::uint8_t>(ch)) * 1099511628211ull;
+  return "n" + fmt_hex(h, 16) + (v4 ? "_4" : "_6");
+}
+
+std::string dnsmasq_nftsets(const GatewayState& s) {
+  std::string out = "# Written by warden gateway: dnsmasq adds the addresses it answers for these\n"
+                    "# names to warden's sets before the answer leaves, so a device's first\n"
+                    "# connection after a lookup is already allowed.\n";
+  for (const auto& n : needed_names(s))
+    out += "nftset=/" + n + "/4#inet#warden#" + name_set(n, true) + ",6#inet#warden#" + name_set(n, false) + "\n";
+  return out;
+}
+
+std::string render_resolution(std::string_view name, const std::vector<IpAddr>& addrs,
                               std::uint32_t ttl_s) {
   std::string out;
   for (const auto& a : addrs) {
-    const std::string set = "n" + std::to_string(index) + (a.is_v4() ? "_4" : "_6");
+    const std::string set = name_set(name, a.is_v4());
     const std::string el = "{ " + a.to_string() + " }";
     // add + delete + add: refreshes the timeout of an element that exists, creates it if not,
     // all inside the one transaction.

@@ -17,7 +17,7 @@
 //             talk to a camera only if both policies agree); the end drops, counted in
 //             the named counter <dev>_drop.
 //   <dev>_i:  the rules for traffic to the device; an allow accepts; the end drops.
-//   sets:     lan4/lan6 (local-networks), upd4/upd6 (update servers), n<k>_4/_6 (addresses a
+//   sets:     lan4/lan6 (local-networks), upd4/upd6 (update servers), n<hash>_4/_6 (addresses a
 //             DNS name resolved to, with the answer's lifetime as timeout), c<k>_ (controller
 //             classes), mf<k>_ (devices of one manufacturer), md<k>_ (devices of one model).
 #pragma once
@@ -73,8 +73,7 @@ struct GatewayState {
 // and listings keep naming the same device.
 std::string device_key(const std::optional<MacAddr>& mac, const std::vector<IpAddr>& addrs);
 
-// Every DNS name the state needs resolved (policies' names and update servers), sorted: the
-// index of a name in this list numbers its sets (n<k>_4, n<k>_6).
+// Every DNS name the state needs resolved (policies' names and update servers), sorted.
 std::vector<std::string> needed_names(const GatewayState& s);
 
 struct Rendered {
@@ -92,8 +91,14 @@ Rendered render_table(const GatewayState& s, std::uint64_t generation, Timestamp
 // Incremental transactions.
 std::string render_quarantine(const QuarantineEntry& q, const GatewayState& s);
 std::string render_release(const QuarantineEntry& q);
-// Adds (or refreshes) addresses of name number `index`, each living `ttl_s` seconds.
-std::string render_resolution(std::size_t index, const std::vector<IpAddr>& addrs,
+// The set holding the addresses `name` resolved to: "n" and 16 hex digits of its hash, "_4"
+// or "_6". Stable: it depends on the name only.
+std::string name_set(std::string_view name, bool v4);
+// dnsmasq configuration lines (nftset=) that make a dnsmasq resolver on the router fill the
+// name sets itself, before it answers: no race between an answer and the first connection.
+std::string dnsmasq_nftsets(const GatewayState& s);
+// Adds (or refreshes) addresses `name` resolved to, each living `ttl_s` seconds.
+std::string render_resolution(std::string_view name, const std::vector<IpAddr>& addrs,
                               std::uint32_t ttl_s);
 
 // Text safe inside an nft comment "..." (at most 120 bytes, no quotes or control bytes).

@@ -36,17 +36,17 @@ Result<std::unique_ptr<StateStore>, std::string> StateStore::open(const std::str
   }
   std::unique_ptr<StateStore> st(new StateStore(raw, path));
   sqlite3_busy_timeout(raw, 2000);
-  int app = 0, version = 0;
-  {  // finalized before anything else runs: a stepped statement holds a read transaction open
+  // Statements finalized before anything else runs: an unfinished read would hold a
+  // transaction open, and the journal mode cannot change inside one.
+  auto pragma_int = [raw](const char* sql) {
     Stmt q;
-    if (sqlite3_prepare_v2(raw, "PRAGMA application_id", -1, &q.s, nullptr) == SQLITE_OK &&
-        sqlite3_step(q.s) == SQLITE_ROW)
-      app = sqlite3_column_int(q.s, 0);
-    Stmt v;
-    if (sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &v.s, nullptr) == SQLITE_OK &&
-        sqlite3_step(v.s) == SQLITE_ROW)
-      version = sqlite3_column_int(v.s, 0);
-  }
+    int v = 0;
+    if (sqlite3_prepare_v2(raw, sql, -1, &q.s, nullptr) == SQLITE_OK && sqlite3_step(q.s) == SQLITE_ROW)
+      v = sqlite3_column_int(q.s, 0);
+    return v;
+  };
+  const int app = pragma_int("PRAGMA application_id");
+  const int version = pragma_int("PRAGMA user_version");
   if (app == 0 && version == 0) {
     auto ok = st->exec(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
@@ -56,8 +56,9 @@ Result<std::unique_ptr<StateStore>, std::string> StateStore::open(const std::str
         " reason TEXT, by TEXT, since INTEGER);"
         "CREATE TABLE IF NOT EXISTS resolved(name TEXT, addr TEXT, expiry INTEGER,"
         " PRIMARY KEY(name, addr));"
-        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);");
-    if (!ok) return unexpected(path + ": " + ok.error());
+        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);"
+        "CREATE TABLE IF NOT EXISTS profiles(device TEXT PRIMARY KEY, state TEXT);");
+    if (!ok) return unexpected(ok.error());
   } else if (app != kApplicationId) {
     return unexpected(path + " is not a warden gateway state file");
   } else if (version != kFormat) {
@@ -113,6 +114,14 @@ Result<StoredState, std::string> StateStore::load() {
     auto ip = IpAddr::parse(col(r.s, 1));
     if (!ip) continue;
     out.resolved[col(r.s, 0)][*ip] = sqlite3_column_int64(r.s, 2);
+  }
+  Stmt pr;
+  if (sqlite3_prepare_v2(db_, "SELECT device, state FROM profiles", -1, &pr.s, nullptr) != SQLITE_OK)
+    return unexpected(path_ + ": " + sqlite3_errmsg(db_));
+  while (sqlite3_step(pr.s) == SQLITE_ROW) {
+    const std::string st = col(pr.s, 1);
+    if (st != "locked" && st != "relaxed") return unexpected(path_ + ": bad profile state \"" + st + "\"");
+    out.profiles[col(pr.s, 0)] = st;
   }
   Stmt g;
   if (sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key='generation'", -1, &g.s, nullptr) ==
@@ -175,6 +184,18 @@ Result<bool, std::string> StateStore::put_resolutions(const std::string& name,
 
 Result<bool, std::string> StateStore::set_generation(std::uint64_t g) {
   return exec("INSERT OR REPLACE INTO meta(key, value) VALUES('generation', " + std::to_string(g) + ")");
+}
+
+Result<bool, std::string> StateStore::set_profile_state(const std::string& device,
+                                                      const std::string& state) {
+  Stmt s;
+  if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO profiles(device, state) VALUES(?,?)", -1, &s.s,
+                         nullptr) != SQLITE_OK)
+    return unexpected(path_ + ": " + sqlite3_errmsg(db_));
+  sqlite3_bind_text(s.s, 1, device.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(s.s, 2, state.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(s.s) != SQLITE_DONE) return unexpected(path_ + ": " + sqlite3_errmsg(db_));
+  return true;
 }
 
 Result<bool, std::string> StateStore::prune(Timestamp now) {

@@ -8,6 +8,7 @@
 // a quarantine acknowledged is a quarantine that survives a power cut.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ namespace warden::enforce {
 
 struct StoredState {
   std::vector<QuarantineEntry> quarantine;
+  // Learned profiles the user decided on: device name -> "locked" (enforced now) or
+  // "relaxed" (not enforced, even when learning ends).
+  std::map<std::string, std::string> profiles;
   Resolutions resolved;
   std::uint64_t generation = 0;
 };
@@ -37,6 +41,7 @@ class StateStore {
   Result<bool, std::string> put_resolutions(const std::string& name,
                                             const std::vector<IpAddr>& addrs, Timestamp expiry);
   Result<bool, std::string> set_generation(std::uint64_t g);
+  Result<bool, std::string> set_profile_state(const std::string& device, const std::string& state);
   // Forgets resolutions that expired before `now`.
   Result<bool, std::string> prune(Timestamp now);
 

@@ -251,11 +251,11 @@ Result<GatewayConfig, std::string> parse_gateway_config(std::string_view json) {
         const std::string dp = "devices[" + std::to_string(i) + "]";
         auto d = device(m.value.items()[i], dp);
         if (!d) return unexpected(d.error());
-        if (!names.insert(d->name).second) return fail(dp, "the name \"" + d->name + "\" is taken");
         if (d->mac && !macs.insert(*d->mac).second)
           return fail(dp, "the MAC " + d->mac->to_string() + " is listed twice");
         for (const auto& a : d->addrs)
           if (!ips.insert(a).second) return fail(dp, "the address " + a.to_string() + " is listed twice");
+        if (!names.insert(d->name).second) return fail(dp, "the name \"" + d->name + "\" is taken");
         c.devices.push_back(std::move(*d));
       }
     } else {

@@ -106,57 +106,35 @@ AceMapping map_ace(const mud::Acl& acl, const mud::Ace& ace, bool from_device) {
     out.warning = where + "matches on the device's own address are not supported; left out";
     return out;
   }
-  int peers = 0;
+  std::vector<Peer> peers;
   if (!network.empty()) {
     auto p = parse_prefix(network);
     if (!p) {
       out.warning = where + "bad network \"" + network + "\"; left out";
       return out;
     }
-    r.peer.kind = Peer::Kind::kNetwork;
-    r.peer.network = *p;
-    r.peer.value = p->to_string();
-    ++peers;
+    peers.push_back({Peer::Kind::kNetwork, p->to_string(), *p});
   }
   if (!dnsname.empty()) {
-    r.peer.kind = Peer::Kind::kDnsName;
-    r.peer.value = normalize_dns_name(dnsname);
-    if (r.peer.value.empty()) {
+    Peer p{Peer::Kind::kDnsName, normalize_dns_name(dnsname), {}};
+    if (p.value.empty()) {
       out.warning = where + "bad DNS name; left out";
       return out;
     }
-    ++peers;
+    peers.push_back(std::move(p));
   }
   const mud::MudMatch& m = ace.mud;
-  if (m.local_networks) {
-    r.peer = {Peer::Kind::kLocalNetworks, {}, {}};
-    ++peers;
-  }
-  if (m.same_manufacturer) {
-    r.peer = {Peer::Kind::kSameManufacturer, {}, {}};
-    ++peers;
-  }
-  if (!m.manufacturer.empty()) {
-    r.peer = {Peer::Kind::kManufacturer, normalize_dns_name(m.manufacturer), {}};
-    ++peers;
-  }
-  if (!m.model.empty()) {
-    r.peer = {Peer::Kind::kModel, m.model, {}};
-    ++peers;
-  }
-  if (!m.controller.empty()) {
-    r.peer = {Peer::Kind::kController, m.controller, {}};
-    ++peers;
-  }
-  if (m.my_controller) {
-    r.peer = {Peer::Kind::kMyController, {}, {}};
-    ++peers;
-  }
-  if (peers > 1) {
-    // Two abstractions in one ACE must both hold (an address that is, say, a local network
-    // and a controller); the enforcer renders one set per rule, so the ACE is left out.
-    out.warning = where + "names more than one peer abstraction; left out";
-    return out;
+  if (m.local_networks) peers.push_back({Peer::Kind::kLocalNetworks, {}, {}});
+  if (m.same_manufacturer) peers.push_back({Peer::Kind::kSameManufacturer, {}, {}});
+  if (!m.manufacturer.empty()) peers.push_back({Peer::Kind::kManufacturer, normalize_dns_name(m.manufacturer), {}});
+  if (!m.model.empty()) peers.push_back({Peer::Kind::kModel, m.model, {}});
+  if (!m.controller.empty()) peers.push_back({Peer::Kind::kController, m.controller, {}});
+  if (m.my_controller) peers.push_back({Peer::Kind::kMyController, {}, {}});
+  // Several matches on the peer all hold at once (RFC 8519: the matches of an ACE are a
+  // conjunction); the enforcer writes them into one rule.
+  if (!peers.empty()) {
+    r.peer = peers.front();
+    r.and_peers.assign(peers.begin() + 1, peers.end());
   }
   out.rule = std::move(r);
   return out;
@@ -219,6 +197,7 @@ std::string describe(const Rule& r) {
   if (remote_port) out += "/" + port_text(*remote_port);
   out += from ? " to " : " from ";
   out += peer_text(r.peer);
+  for (const auto& p : r.and_peers) out += " and " + peer_text(p);
   if (local_port) out += " (device port " + port_text(*local_port) + ")";
   if (r.family == 4) out += " (IPv4)";
   if (r.family == 6) out += " (IPv6)";

@@ -63,6 +63,9 @@ struct Rule {
   std::optional<std::uint8_t> protocol;  // IP protocol number; unset: any
   std::uint8_t family = 0;               // 4 or 6 to restrict (from a MUD ipv4/ipv6 ACL); 0 both
   Peer peer;
+  // Further conditions on the same peer, all of which must hold too (a MUD ACE may combine
+  // abstractions: MUDgee writes "local-networks" and "224.0.0.251/32" in one ACE).
+  std::vector<Peer> and_peers;
   // Ports as they appear in the packets this rule's direction carries: from the device, the
   // source port is the device's and the destination port the peer's; to the device, reversed.
   std::optional<mud::PortMatch> src_port, dst_port;
