@@ -49,7 +49,7 @@ fi
 
 P=gwb$$
 tmp=$(mktemp -d /tmp/gwbench.XXXXXX); chmod 755 "$tmp"
-gwpid= probes=()
+gwpid='' probes=()
 cleanup() {
   [[ -n ${poller:-} ]] && kill "$poller" 2>/dev/null
   [[ -n $gwpid ]] && kill -9 "$gwpid" 2>/dev/null
@@ -260,7 +260,7 @@ analyse "$tmp/cycles-polled" "bench polled cycle" >"$tmp/lat-polled"
 cp "$tmp/lat" "$work/cycles.txt"; cp "$tmp/lat-polled" "$work/cycles-polled.txt"
 col() { awk -v c="$1" '$c != "-" {print $c}' "$tmp/lat"; }
 q_probe=$(col 1); r_probe=$(awk '$2 >= 0 {print $2}' "$tmp/lat")
-q_cli=$(col 3); r_cli=$(col 4); q_warden=$(col 5); r_warden=$(col 6); q_wait=$(col 7); r_wait=$(col 8)
+q_cli=$(col 3); r_cli=$(col 4); q_warden=$(col 5); r_warden=$(col 6); q_wait=$(col 7)
 never_released=$(awk '$2 < 0' "$tmp/lat" "$tmp/lat-polled" | wc -l)
 pq_probe=$(awk '{print $1}' "$tmp/lat-polled"); pq_cli=$(awk '{print $3}' "$tmp/lat-polled")
 pq_wait=$(awk '$7 != "-" {print $7}' "$tmp/lat-polled")

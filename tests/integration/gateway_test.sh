@@ -299,7 +299,12 @@ fi
 policy_checks "restarted"
 reach "restarted: release fridge" "$warden" gateway release fridge --state "$state"
 fridge_allowed "restarted, released"
-kill -TERM "$gwpid"; wait "$gwpid" 2>/dev/null; gwpid=
+kill -TERM "$gwpid"; wait "$gwpid"; st=$?; gwpid=
+[[ $st -eq 0 ]] && ok "SIGTERM: warden exits 0" || { : >"$tmp/out"; bad "SIGTERM: warden exits $st"; }
+# A clean stop keeps the rules too (fail-static; --flush-on-exit would remove them).
+gw_router "$P" nft list table inet warden >/dev/null 2>&1 && ok "SIGTERM: table inet warden stays in force" ||
+  { : >"$tmp/out"; bad "SIGTERM: table inet warden is gone after a clean stop"; }
+blocked "SIGTERM: cam still cannot curl 203.0.113.10" http $cam http://203.0.113.10/
 
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]
