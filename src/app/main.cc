@@ -744,7 +744,7 @@ const Command kCommands[] = {
     {"analyze", cmd_analyze, "analyse pcap/pcapng files: flows, observations, device inventory"},
     {"monitor", cmd_monitor, "run the same analysis live on a network interface"},
     {"intel", cmd_intel, "threat-intelligence lists: add, list, refresh, remove, check"},
-    {"mud", cmd_mud, "RFC 8520 MUD files: check what a device's file allows"},
+    {"mud", cmd_mud, "RFC 8520 MUD files: check, fetch and verify a device's file"},
     {"version", cmd_version, "print the version"},
 };
 

@@ -31,6 +31,9 @@ struct FetchRequest {
   // Only https, for the request and every redirect (RFC 8520: a MUD URL a device announces
   // must be fetched over TLS, and a redirect must not downgrade it).
   bool https_only = false;
+  // A PEM CA bundle that replaces the system's for the TLS server check (a private MUD
+  // server, a test). Empty: the system's anchors.
+  std::string tls_ca_file;
 };
 
 struct Fetched {
