@@ -144,6 +144,19 @@ Result<TrustStore, std::string> TrustStore::load(const TrustOptions& options) {
       return unexpected("cannot use CA directory " + options.ca_dir + ": " + openssl_reason());
     t.empty_ = false;
   }
+  if (!options.ca_pem.empty()) {
+    if (options.ca_pem.size() > INT_MAX) return unexpected(std::string("CA PEM text too large"));
+    BioPtr bio(BIO_new_mem_buf(options.ca_pem.data(), static_cast<int>(options.ca_pem.size())));
+    STACK_OF(X509_INFO)* infos = PEM_X509_INFO_read_bio(bio.get(), nullptr, nullptr, nullptr);
+    int added = 0;
+    for (int i = 0; infos && i < sk_X509_INFO_num(infos); ++i) {
+      X509_INFO* info = sk_X509_INFO_value(infos, i);
+      if (info->x509 && X509_STORE_add_cert(store, info->x509) == 1) ++added;
+    }
+    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+    if (added == 0) return unexpected("no CA certificate in the PEM text: " + openssl_reason());
+    t.empty_ = false;
+  }
   if (options.system_trust) {
     if (X509_STORE_set_default_paths(store) != 1)
       return unexpected("cannot load the system's CA certificates: " + openssl_reason());

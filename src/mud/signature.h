@@ -22,6 +22,7 @@ struct TrustOptions {
   std::string ca_file;        // PEM, one or more CA certificates
   std::string ca_dir;         // OpenSSL hashed directory (c_rehash)
   bool system_trust = false;  // also the system's default anchors (web PKI; off unless asked)
+  std::string ca_pem;         // PEM text of CA certificates (from a configuration, a test)
 };
 
 // Trust anchors for MUD signers, loaded once and shared by every verification. Move-only.

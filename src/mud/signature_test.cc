@@ -95,9 +95,33 @@ TEST(Signature, TrustStoreErrorsNameThePath) {
   auto d = TrustStore::load({.ca_dir = "/nonexistent/dir"});
   ASSERT_FALSE(d);
   EXPECT_NE(d.error().find("/nonexistent/dir"), std::string::npos) << d.error();
+  // PEM text in memory works like a file.
+  auto pem = TrustStore::load({.ca_pem = testing::read_text(pki_path("ca.pem"))});
+  ASSERT_TRUE(pem) << pem.error();
+  EXPECT_TRUE(verify_signature(kFile, sign(kFile), *pem));
+  EXPECT_FALSE(TrustStore::load({.ca_pem = "not a certificate"}));
   // A file that holds no certificate is not a CA file.
   auto k = TrustStore::load({.ca_file = pki_path("README.md")});
   EXPECT_FALSE(k);
+}
+
+// The fuzz target's seeds (fuzz/corpus/mud_signature) must reach the checks they were made
+// for, or the fuzzer starts at "not a CMS signature" every time.
+TEST(Signature, FuzzSeedsReachTheirChecks) {
+  const TrustStore trust = test_ca();
+  const std::string content =
+      "{\"ietf-mud:mud\": {\"mud-url\": \"https://mud.example.com/fuzz.json\"}}\n";
+  auto seed = [](const std::string& name) {
+    return testing::read_text(std::string(WARDEN_SOURCE_DIR) + "/fuzz/corpus/mud_signature/" +
+                              name);
+  };
+  for (const char* good : {"good.der", "good.pem", "noattr.der"})
+    EXPECT_TRUE(verify_signature(content, seed(good), trust)) << good;
+  expect_error(verify_signature(content, seed("untrusted.der"), trust), "not trusted");
+  expect_error(verify_signature(content, seed("attached.der"), trust), "not detached");
+  expect_error(verify_signature(content, seed("nocerts.der"), trust), "signer's certificate");
+  expect_error(verify_signature(content, seed("other_content.der"), trust), "does not match");
+  expect_error(verify_signature(content, seed("enveloped.der"), trust), "not SignedData");
 }
 
 }  // namespace
