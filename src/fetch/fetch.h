@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -56,5 +57,9 @@ Result<std::string, std::string> normalize_source(std::string_view source);
 // name the file; redirects are followed (at most `max_redirects`, http/https only); TLS
 // certificates and host names are always verified.
 FetchResult fetch(const FetchRequest& request);
+
+// How a component that downloads gets its bytes: fetch() in production (usually wrapped to set
+// the User-Agent or a TLS CA), a stand-in in tests.
+using Fetcher = std::function<FetchResult(const FetchRequest&)>;
 
 }  // namespace warden::fetch

@@ -68,7 +68,7 @@ std::string default_store_dir(const StoreEnv& env);
 
 // How the store gets bytes: fetch::fetch in the CLI (which sets the User-Agent and limits),
 // a stand-in in tests.
-using Fetcher = std::function<fetch::FetchResult(const fetch::FetchRequest&)>;
+using Fetcher = fetch::Fetcher;
 
 // What a refresh did to one list.
 enum class RefreshState : std::uint8_t { kUpdated, kUnchanged };

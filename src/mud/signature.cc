@@ -115,7 +115,18 @@ struct SignatureVerifier {
   static X509_STORE* store(const TrustStore& t) { return t.state_ ? t.state_->store : nullptr; }
 };
 
-TrustStore::TrustStore() : state_(std::make_unique<State>()) { state_->store = X509_STORE_new(); }
+TrustStore::TrustStore() : state_(std::make_unique<State>()) {
+  X509_STORE* store = X509_STORE_new();
+  state_->store = store;
+  if (!store) return;  // load() reports it; verify_signature refuses with "no certificate store"
+  // RFC 8520 names no key usage for MUD signers and vendors use S/MIME, code-signing and
+  // plain certificates alike; the chain to the caller's anchor is what is checked. (CMS_verify
+  // would otherwise require S/MIME usage whenever a certificate lists extended key usages.)
+  X509_STORE_set_purpose(store, X509_PURPOSE_ANY);
+  // Every certificate the caller gave is an anchor, not only self-signed roots: a vendor's
+  // intermediate CA, or the signer's own certificate (pinning), is what an operator configures.
+  X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+}
 TrustStore::~TrustStore() = default;
 TrustStore::TrustStore(TrustStore&&) noexcept = default;
 TrustStore& TrustStore::operator=(TrustStore&&) noexcept = default;
@@ -125,10 +136,6 @@ Result<TrustStore, std::string> TrustStore::load(const TrustOptions& options) {
   TrustStore t;
   X509_STORE* store = t.state_->store;
   if (!store) return unexpected(std::string("cannot create a certificate store"));
-  // RFC 8520 names no key usage for MUD signers and vendors use S/MIME, code-signing and
-  // plain certificates alike; the chain to the caller's anchor is what is checked. (CMS_verify
-  // would otherwise require S/MIME usage whenever a certificate lists extended key usages.)
-  X509_STORE_set_purpose(store, X509_PURPOSE_ANY);
   if (!options.ca_file.empty()) {
     if (X509_STORE_load_file(store, options.ca_file.c_str()) != 1)
       return unexpected("cannot load CA file " + options.ca_file + ": " + openssl_reason());

@@ -66,6 +66,14 @@ TEST(Signature, UntrustedSignerIsRefusedWithOpenSslsReason) {
   expect_error(verify_signature(kFile, sign(kFile), *other), "signer certificate not trusted");
 }
 
+TEST(Signature, AnyGivenCertificateIsAnAnchor) {
+  // Pinning the signer's own certificate (or a vendor intermediate) is enough.
+  auto pinned = TrustStore::load({.ca_file = pki_path("signer.pem")});
+  ASSERT_TRUE(pinned) << pinned.error();
+  EXPECT_TRUE(verify_signature(kFile, sign(kFile), *pinned));
+  expect_error(verify_signature(kFile, sign(kFile, "other-signer"), *pinned), "not trusted");
+}
+
 TEST(Signature, NotASignature) {
   const TrustStore trust = test_ca();
   expect_error(verify_signature(kFile, "", trust), "empty");

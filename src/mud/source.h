@@ -30,7 +30,7 @@ inline constexpr std::uint32_t kDefaultCacheValidityHours = 48;
 // DHCP and LLDP carry at most 255 bytes; a configured URL gets the same generous bound.
 inline constexpr std::size_t kMaxMudUrlBytes = 2048;
 
-using Fetcher = std::function<fetch::FetchResult(const fetch::FetchRequest&)>;
+using Fetcher = fetch::Fetcher;
 using Clock = std::function<std::int64_t()>;  // Unix seconds
 
 struct SourceOptions {
