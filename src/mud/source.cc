@@ -255,6 +255,7 @@ Result<Acquired, std::string> MudSource::acquire(std::string_view raw_url, UrlOr
   const bool cached = !local && !options_.cache_dir.empty();
   const std::string base = cached ? options_.cache_dir + "/" + cache_key(url) : std::string();
   const std::int64_t now = clock_();
+  std::optional<Acquired> stale;  // an expired copy that still verifies
 
   if (cached) {
     // A hit is checked again in full (parse, self-naming, signature against today's trust
@@ -276,15 +277,19 @@ Result<Acquired, std::string> MudSource::acquire(std::string_view raw_url, UrlOr
         a.fetched_at = meta->fetched_at;
         a.expires_at = meta->fetched_at + validity_seconds(a.mud);
         a.from_cache = true;
-        if (now < a.expires_at) {
-          auto v = verify(std::move(a), sig ? *sig : std::string());
-          if (v) return v;
-        }
+        auto v = verify(std::move(a), sig ? *sig : std::string());
+        if (v && now < v->expires_at) return v;
+        if (v && options_.stale_if_error) stale = std::move(*v);
       }
     }
   }
 
   auto got = from_network(url, local);
+  if (!got && stale) {
+    stale->stale = true;
+    stale->refresh_error = got.error();
+    return std::move(*stale);
+  }
   if (!got || !cached) return got;
   // Best effort: a cache that cannot be written costs a fetch next time, not the answer.
   std::error_code ec;

@@ -38,6 +38,10 @@ struct SourceOptions {
   // must always verify, whatever this says.
   bool allow_unsigned = false;
   std::string cache_dir;  // empty: no cache
+  // When a copy past its cache-validity cannot be fetched again (server down, a 404), answer
+  // with the expired copy (verified again, marked `stale`) rather than with no policy at all.
+  // A gateway that keeps enforcing the last known policy wants this; a checker does not.
+  bool stale_if_error = false;
   std::string user_agent = "warden";
 };
 
@@ -61,6 +65,8 @@ struct Acquired {
   std::int64_t fetched_at = 0;  // Unix seconds, when the network copy was taken
   std::int64_t expires_at = 0;  // fetched_at + cache-validity
   std::string cache_error;      // the copy could not be cached (the result is still good)
+  bool stale = false;           // past expires_at: the refetch failed (stale_if_error)
+  std::string refresh_error;    // why, when stale
 };
 
 class MudSource {

@@ -205,6 +205,32 @@ TEST_F(SourceTest, CacheHitNeedsNoNetworkUntilTheFileExpires) {
   EXPECT_EQ(web_.requests, 3);
 }
 
+TEST_F(SourceTest, StaleCopyOnlyWhenAskedAndOnlyWhenTheRefetchFails) {
+  TempDir tmp;
+  publish_signed("signer", /*validity=*/1);
+  SourceOptions o{.cache_dir = tmp.path(), .stale_if_error = true};
+  ASSERT_TRUE(source(o).acquire(kUrl, UrlOrigin::kDhcp));
+  const std::string good = web_.pages[kUrl];
+  now_ += 2 * 3600;  // expired
+  // The server still answers: a fresh copy, not the stale one.
+  auto fresh = source(o).acquire(kUrl, UrlOrigin::kDhcp);
+  ASSERT_TRUE(fresh) << fresh.error();
+  EXPECT_FALSE(fresh->from_cache);
+  EXPECT_FALSE(fresh->stale);
+  // Server gone after expiry: the expired copy, marked.
+  web_.pages.clear();
+  now_ += 2 * 3600;
+  auto stale = source(o).acquire(kUrl, UrlOrigin::kDhcp);
+  ASSERT_TRUE(stale) << stale.error();
+  EXPECT_TRUE(stale->stale);
+  EXPECT_TRUE(stale->from_cache);
+  EXPECT_EQ(stale->bytes, good);
+  EXPECT_NE(stale->refresh_error.find("HTTP 404"), std::string::npos) << stale->refresh_error;
+  // Without the option, the failure is the answer.
+  o.stale_if_error = false;
+  expect_error(source(o).acquire(kUrl, UrlOrigin::kDhcp), "HTTP 404");
+}
+
 TEST_F(SourceTest, TamperedCacheIsAMissNotATrust) {
   TempDir tmp;
   publish_signed();
