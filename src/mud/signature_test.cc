@@ -130,6 +130,12 @@ TEST(Signature, FuzzSeedsReachTheirChecks) {
   expect_error(verify_signature(content, seed("nocerts.der"), trust), "signer's certificate");
   expect_error(verify_signature(content, seed("other_content.der"), trust), "does not match");
   expect_error(verify_signature(content, seed("enveloped.der"), trust), "not SignedData");
+  // A digest algorithm OpenSSL does not know (it leaked memory in OpenSSL 3.0's CMS_verify
+  // until the content BIO was wrapped; the asan preset replays it with leak checking).
+  auto unknown = verify_signature(content, seed("unknown_digest.der"), trust);
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().find("signature verification failed"), std::string::npos)
+      << unknown.error();
 }
 
 }  // namespace

@@ -230,8 +230,12 @@ Result<Acquired, std::string> MudSource::from_network(const std::string& url, bo
     const std::string& sig_url = a.mud.signature;
     // The signature URL is written by whoever served the file; only a local copy the operator
     // configured may point at another local file.
-    if (!fetch::is_url(sig_url) && !local)
-      return unexpected(url + ": mud-signature is not an absolute https URL: " + sig_url);
+    auto sig_ok = check_url(sig_url, local ? UrlOrigin::kConfigured : UrlOrigin::kDhcp);
+    if (!sig_ok) {
+      return unexpected(url + ": unusable mud-signature" +
+                        (local ? std::string() : std::string(" (an https URL is required)")) +
+                        ": " + sig_ok.error());
+    }
     fetch::FetchRequest sreq;
     sreq.source = sig_url;
     sreq.max_bytes = kMaxSignatureBytes;

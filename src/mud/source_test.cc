@@ -155,12 +155,15 @@ TEST_F(SourceTest, AnnouncedUrlsAreHttpsOnly) {
 }
 
 TEST_F(SourceTest, SignatureUrlMustBeHttpsForFetchedFiles) {
-  const std::string body = mud_json(kUrl, "file:///etc/shadow");
-  web_.pages[kUrl] = body;
-  web_.pages["file:///etc/shadow"] = "x";
-  auto r = source().acquire(kUrl, UrlOrigin::kDhcp);
-  ASSERT_FALSE(r);
-  EXPECT_TRUE(web_.last.https_only) << "the signature URL was fetched without https_only";
+  for (std::string sig : {"file:///etc/shadow", "/etc/shadow", "http://mud.example.com/b.p7s",
+                          "https://mud.example.com/b.p7s\nx"}) {
+    web_.pages[kUrl] = mud_json(kUrl, sig == "https://mud.example.com/b.p7s\nx"
+                                          ? "https://mud.example.com/b.p7s\\nx"
+                                          : sig);
+    web_.requests = 0;
+    expect_error(source().acquire(kUrl, UrlOrigin::kDhcp), "unusable mud-signature");
+    EXPECT_EQ(web_.requests, 1) << sig;  // the file only: the signature was never fetched
+  }
 }
 
 TEST_F(SourceTest, SizeLimitIsPassedToTheFetcher) {
