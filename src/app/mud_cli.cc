@@ -12,6 +12,7 @@
 
 #include "app/exit_codes.h"
 #include "core/json.h"
+#include "core/time.h"
 #include "fetch/fetch.h"
 #include "mud/mud.h"
 #include "mud/signature.h"
@@ -44,6 +45,17 @@ constexpr const char* kHelp =
     "      --json            print the result as one JSON object\n\n"
     "Exit status: 0 every file is valid (fetch: acquired and verified), 1 a file is invalid,\n"
     "unreadable, unsigned or its signature fails, 2 usage error.\n";
+
+// What a MUD file or a server said, made safe for a terminal: control characters other than
+// the newlines summary() writes become '?' (UTF-8 is kept; a file's strings are valid UTF-8).
+std::string terminal_safe(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n') || u == 0x7f) c = '?';
+  }
+  return out;
+}
 
 // Reads at most kMaxMudBytes + 1 bytes, so an oversized file is refused by the parser's own
 // limit without being read whole.
@@ -84,11 +96,12 @@ int mud_check(int argc, char** argv) {
     }
     auto r = mud::parse_mud(text);
     if (!r) {
-      std::fprintf(stderr, "%s: invalid: %s\n", argv[i], r.error().message().c_str());
+      std::fprintf(stderr, "%s: invalid: %s\n", argv[i],
+                   terminal_safe(r.error().message()).c_str());
       status = kExitFatal;
       continue;
     }
-    std::printf("%s: valid\n%s", argv[i], mud::summary(*r).c_str());
+    std::printf("%s: valid\n%s", argv[i], terminal_safe(mud::summary(*r)).c_str());
   }
   return status;
 }
@@ -213,24 +226,28 @@ int mud_fetch(int argc, char** argv) {
   auto r = source.acquire(url, mud::UrlOrigin::kConfigured);
   if (json) write_json(url, r);
   if (!r) {
-    std::fprintf(stderr, "warden mud fetch: %s\n", r.error().c_str());
+    std::fprintf(stderr, "warden mud fetch: %s\n", terminal_safe(r.error()).c_str());
     return kExitFatal;
   }
   if (json) return kExitOk;
-  std::printf("%s: valid", url.c_str());
+  std::printf("%s: valid", terminal_safe(url).c_str());
   if (r->signature == mud::SignatureState::kVerified) {
     std::printf(", signature verified\n  signer: %s\n  issuer: %s\n  signature: %s\n",
-                r->signer.signer_subject.c_str(), r->signer.signer_issuer.c_str(),
-                r->signature_url.c_str());
+                terminal_safe(r->signer.signer_subject).c_str(),
+                terminal_safe(r->signer.signer_issuer).c_str(),
+                terminal_safe(r->signature_url).c_str());
   } else {
     std::printf(", UNSIGNED (publishes no mud-signature; accepted by --allow-unsigned)\n");
   }
   if (!r->url_checked)
     std::printf("  local copy: its mud-url was not compared with where it was read from\n");
   if (r->from_cache)
-    std::printf("  from the cache (fetched at %lld)\n", static_cast<long long>(r->fetched_at));
-  if (!r->cache_error.empty()) std::printf("  not cached: %s\n", r->cache_error.c_str());
-  std::fputs(mud::summary(r->mud).c_str(), stdout);
+    std::printf("  from the cache: fetched %s, valid until %s\n",
+                format_rfc3339(r->fetched_at * kNsPerSec).c_str(),
+                format_rfc3339(r->expires_at * kNsPerSec).c_str());
+  if (!r->cache_error.empty())
+    std::printf("  not cached: %s\n", terminal_safe(r->cache_error).c_str());
+  std::fputs(terminal_safe(mud::summary(r->mud)).c_str(), stdout);
   return kExitOk;
 }
 

@@ -162,6 +162,10 @@ Result<std::string, std::string> MudSource::check_url(std::string_view url, UrlO
     // Announced URLs are wire bytes: refuse what a log line or a terminal would misread.
     if (ch < 0x21 || ch == 0x7f)
       return unexpected(std::string("MUD URL with control characters or spaces"));
+    // A URL is ASCII (RFC 3986; RFC 8520 §10 calls it a string of 1-255 octets of a URL); only
+    // a configured local path may name a file in another script.
+    if (ch > 0x7f && origin != UrlOrigin::kConfigured)
+      return unexpected(std::string("MUD URL with bytes that are not ASCII"));
   }
   const std::string scheme = scheme_of(url);
   if (origin != UrlOrigin::kConfigured) {

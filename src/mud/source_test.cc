@@ -147,6 +147,7 @@ TEST_F(SourceTest, AnnouncedUrlsAreHttpsOnly) {
   }
   expect_error(source().acquire("https://mud.example.com/a b", UrlOrigin::kDhcp), "spaces");
   expect_error(source().acquire("https://x/\n", UrlOrigin::kLldp), "control characters");
+  expect_error(source().acquire("https://x/\xc3\xa9", UrlOrigin::kDhcp), "not ASCII");
   expect_error(source().acquire("https://x/" + std::string(3000, 'a'), UrlOrigin::kConfigured),
                "longer than 2048");
   expect_error(source().acquire("http://mud.example.com/bulb.json", UrlOrigin::kConfigured),
