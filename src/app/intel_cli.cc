@@ -16,7 +16,7 @@
 #include "app/exit_codes.h"
 #include "capture/mapped_file.h"
 #include "core/text.h"
-#include "intel/fetch.h"
+#include "fetch/fetch.h"
 #include "intel/store.h"
 
 namespace warden::app {
@@ -107,11 +107,11 @@ std::string default_store() {
 
 std::string user_agent() { return std::string("warden/") + WARDEN_VERSION; }
 
-// The real fetcher with the CLI's User-Agent; limits are intel::FetchRequest's defaults.
-intel::FetchResult fetch_for_cli(const intel::FetchRequest& request) {
-  intel::FetchRequest r = request;
+// The real fetcher with the CLI's User-Agent; limits are the store's.
+fetch::FetchResult fetch_for_cli(const fetch::FetchRequest& request) {
+  fetch::FetchRequest r = request;
   r.user_agent = user_agent();
-  return intel::fetch(r);
+  return fetch::fetch(r);
 }
 
 std::string age(std::int64_t now, std::int64_t then) {
@@ -213,7 +213,7 @@ int usage_error(const char* sub, const char* what) {
 
 int intel_add(const SubArgs& a) {
   if (a.args.size() != 2) return usage_error("add", "wants a NAME and a SOURCE");
-  auto source = intel::normalize_source(a.args[1]);
+  auto source = fetch::normalize_source(a.args[1]);
   if (!source) {
     std::fprintf(stderr, "warden intel add: %s\n", source.error().c_str());
     return kExitUsage;

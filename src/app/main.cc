@@ -746,7 +746,7 @@ const Command kCommands[] = {
     {"monitor", cmd_monitor, "run the same analysis live on a network interface"},
     {"gateway", cmd_gateway, "enforce per-device policies and quarantine on a router (nftables)"},
     {"intel", cmd_intel, "threat-intelligence lists: add, list, refresh, remove, check"},
-    {"mud", cmd_mud, "RFC 8520 MUD files: check what a device's file allows"},
+    {"mud", cmd_mud, "RFC 8520 MUD files: check, fetch and verify a device's file"},
     {"version", cmd_version, "print the version"},
 };
 

@@ -37,7 +37,8 @@ namespace warden {
   X(kMalformedHttp, "malformed_http")                            \
   X(kMalformedSsdp, "malformed_ssdp")                            \
   X(kMalformedTls, "malformed_tls")                              \
-  X(kMalformedMqtt, "malformed_mqtt")
+  X(kMalformedMqtt, "malformed_mqtt")                            \
+  X(kMalformedLldp, "malformed_lldp")
 
 enum class Anomaly : std::uint8_t {
 #define WARDEN_ANOMALY_ENUM(id, name) id,

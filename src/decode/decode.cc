@@ -257,7 +257,8 @@ bool decode_ethertype(std::uint16_t type, Bytes rest, DecodedPacket& pkt,
     case kEtherArp:
       return decode_arp(rest, pkt, counters);
     default:
-      return true;  // LLDP, EAPOL, LLC...: link layer only
+      pkt.link_payload = rest;  // LLDP, EAPOL, LLC...: link layer only
+      return true;
   }
 }
 

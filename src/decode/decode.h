@@ -66,6 +66,8 @@ struct DecodedPacket {
   std::uint16_t tcp_window = 0;
   std::uint8_t icmp_type = 0, icmp_code = 0;
   Bytes payload;  // L4 payload, clipped to the IP length and to what was captured
+  // Frames decoded at the link layer only (LLDP, EAPOL...): the bytes after the ethertype.
+  Bytes link_payload;
 
   std::optional<Anomaly> anomaly;  // first damage found, if any
   bool is_ip() const { return network == Network::kIpv4 || network == Network::kIpv6; }

@@ -66,7 +66,8 @@ std::string_view observation_kind_name(std::size_t index) {
                                                 "tls_client_hello",
                                                 "tls_server_hello",
                                                 "mqtt_connect",
-                                                "login"};
+                                                "login",
+                                                "lldp"};
   static_assert(std::size(kNames) == kObservationKinds, "one name per ObservationBody type");
   return index < kObservationKinds ? kNames[index] : "unknown";
 }
@@ -190,6 +191,27 @@ ObsContext Dissector::context(const flow::Flow& f, const decode::DecodedPacket& 
 void Dissector::emit(const flow::Flow& f, const decode::DecodedPacket& pkt, ObservationBody body) {
   ++stats_.observations[body.index()];
   Observation o{context(f, pkt), std::move(body)};
+  sink_.on_observation(o);
+}
+
+void Dissector::on_link_frame(const decode::DecodedPacket& pkt) {
+  if (pkt.ethertype != protocols::kEtherLldp) return;
+  auto m = protocols::parse_lldp(pkt.link_payload);
+  if (!m) {
+    anomalies_.add(Anomaly::kMalformedLldp);
+    return;
+  }
+  ObsContext c;  // no flow and no IP: the link-layer addresses are the context
+  c.ts = pkt.ts;
+  c.has_src_mac = pkt.has_l2;
+  c.src_mac = pkt.src_mac;
+  c.has_dst_mac = pkt.has_dst_mac;
+  c.dst_mac = pkt.dst_mac;
+  c.vlan = pkt.vlan;
+  c.has_ip = false;
+  ObservationBody body(std::move(*m));
+  ++stats_.observations[body.index()];
+  Observation o{c, std::move(body)};
   sink_.on_observation(o);
 }
 

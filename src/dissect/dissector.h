@@ -34,6 +34,9 @@ class Dissector {
       : sink_(sink), anomalies_(anomalies) {}
 
   void on_packet(flow::Flow& flow, flow::Direction dir, const decode::DecodedPacket& pkt);
+  // A frame the decoder kept at the link layer (not IP, not ARP): LLDP becomes an observation
+  // (a wired device announcing itself, possibly with its MUD URL).
+  void on_link_frame(const decode::DecodedPacket& pkt);
   // Called when a flow ends without a label: falls back to the well-known port.
   void on_flow_end(flow::Flow& flow);
 

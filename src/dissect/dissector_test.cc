@@ -242,5 +242,51 @@ TEST(Dissector, DnsQueryAndAnswerBecomeOneTransactionAndUnansweredQueriesAreKept
   EXPECT_EQ(q.msg.questions.at(0).name, "nobody.com");
 }
 
+// LLDP frames never reach a flow: the pipeline hands them over at the link layer.
+TEST(Dissector, LldpBecomesALinkLayerObservation) {
+  std::vector<std::byte> f;
+  auto put = [&](std::initializer_list<int> bytes) {
+    for (int b : bytes) f.push_back(static_cast<std::byte>(b));
+  };
+  auto tlv = [&](int type, std::string_view v) {
+    const int h = (type << 9) | static_cast<int>(v.size());
+    put({h >> 8, h & 0xff});
+    for (char c : v) f.push_back(static_cast<std::byte>(c));
+  };
+  put({0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e});  // nearest-bridge multicast
+  for (auto b : kPhone.b) f.push_back(static_cast<std::byte>(b));
+  put({0x88, 0xcc});
+  tlv(1, std::string_view("\x04\x00\x11\x22\x33\x44\x55", 7));
+  tlv(2,
+      "\x05"
+      "eth0");
+  tlv(3, std::string_view("\x00\x78", 2));
+  tlv(127, std::string("\x00\x00\x5e\x01", 4) + "https://mud.example.com/bulb.json");
+  tlv(0, "");
+  Collector sink;
+  AnomalyCounters anomalies;
+  Dissector d(sink, anomalies);
+  decode::DecodedPacket pkt;
+  ASSERT_TRUE(decode::decode(Bytes(f.data(), f.size()), 1, 7, f.size(), pkt, anomalies));
+  ASSERT_EQ(pkt.network, decode::Network::kNone);
+  d.on_link_frame(pkt);
+  ASSERT_EQ(sink.obs.size(), 1u);
+  const Observation& o = sink.obs[0];
+  EXPECT_EQ(observation_type(o), "lldp");
+  EXPECT_FALSE(o.ctx.has_ip);
+  EXPECT_EQ(o.ctx.flow_uid, 0u);
+  EXPECT_EQ(o.ctx.src_mac, kPhone);
+  const auto* m = std::get_if<protocols::LldpMessage>(&o.body);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->mud_url, "https://mud.example.com/bulb.json");
+  EXPECT_EQ(m->chassis_id, "00:11:22:33:44:55");
+  // A damaged LLDPDU is counted, not observed.
+  f.resize(f.size() - 10);
+  ASSERT_TRUE(decode::decode(Bytes(f.data(), f.size()), 1, 8, f.size(), pkt, anomalies));
+  d.on_link_frame(pkt);
+  EXPECT_EQ(sink.obs.size(), 1u);
+  EXPECT_EQ(anomalies.get(Anomaly::kMalformedLldp), 1u);
+}
+
 }  // namespace
 }  // namespace warden::dissect

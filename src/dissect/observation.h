@@ -14,6 +14,7 @@
 #include "core/time.h"
 #include "protocols/dhcp.h"
 #include "protocols/dns.h"
+#include "protocols/lldp.h"
 #include "protocols/login.h"
 #include "protocols/mqtt.h"
 #include "protocols/ssdp.h"
@@ -30,6 +31,8 @@ struct ObsContext {
   std::uint16_t src_port = 0, dst_port = 0;
   std::uint8_t proto = 0;
   std::uint16_t vlan = 0;
+  // False for link-layer observations (LLDP): no addresses, ports or protocol to report.
+  bool has_ip = true;
 };
 
 enum class DnsFlavor : std::uint8_t { kDns, kMdns, kLlmnr };
@@ -65,7 +68,7 @@ using ObservationBody =
     std::variant<protocols::DhcpMessage, DnsObservation, protocols::SsdpMessage,
                  UpnpDescriptionObservation, HttpRequestObservation, HttpResponseObservation,
                  protocols::TlsClientHello, protocols::TlsServerHello, protocols::MqttConnect,
-                 protocols::CleartextLogin>;
+                 protocols::CleartextLogin, protocols::LldpMessage>;
 
 struct Observation {
   ObsContext ctx;

@@ -291,9 +291,10 @@ Result<std::vector<std::string>, std::string> ListStore::names() const {
 
 Result<std::string, std::string> ListStore::read_text(std::string_view name) const {
   if (!valid_list_name(name)) return unexpected("bad list name '" + std::string(name) + "'");
-  FetchRequest local;
+  fetch::FetchRequest local;
   local.source = path(name, ".list");
-  auto text = fetch(local);  // a local path: read with the same size limit as a download
+  local.max_bytes = kMaxListBytes;
+  auto text = fetch::fetch(local);  // a local path: read with the same size limit as a download
   if (!text) return unexpected(text.error());
   return std::move(text->body);
 }
@@ -301,10 +302,10 @@ Result<std::string, std::string> ListStore::read_text(std::string_view name) con
 Result<ListMeta, std::string> ListStore::read_meta(std::string_view name) const {
   if (!valid_list_name(name)) return unexpected("bad list name '" + std::string(name) + "'");
   const std::string p = path(name, ".meta");
-  FetchRequest local;
+  fetch::FetchRequest local;
   local.source = p;
   local.max_bytes = kMaxMetaBytes;
-  auto text = fetch(local);
+  auto text = fetch::fetch(local);
   if (!text) {
     std::error_code ec;
     if (!fs::exists(p, ec))
@@ -361,8 +362,9 @@ Result<ListMeta, std::string> ListStore::add(ListMeta spec, const Fetcher& fetch
     return unexpected("a list named '" + spec.name + "' already exists in " + dir_ +
                       " ('warden intel refresh " + spec.name + "' fetches it again)");
   }
-  FetchRequest req;
+  fetch::FetchRequest req;
   req.source = spec.source;
+  req.max_bytes = kMaxListBytes;
   auto got = fetcher(req);
   if (!got) return unexpected(got.error());
   IntelSet scratch;  // parsed only to count and validate; analyze parses the stored copy
@@ -407,8 +409,9 @@ Result<RefreshOutcome, std::string> ListStore::refresh(std::string_view name,
     return unexpected(std::move(error));
   };
   auto cached = read_text(name);
-  FetchRequest req;
+  fetch::FetchRequest req;
   req.source = m.source;
+  req.max_bytes = kMaxListBytes;
   if (cached) {  // validators only make sense while we still hold the copy they describe
     req.etag = m.etag;
     req.last_modified = m.last_modified;

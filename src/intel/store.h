@@ -14,11 +14,13 @@
 #include <vector>
 
 #include "core/result.h"
-#include "intel/fetch.h"
+#include "fetch/fetch.h"
 #include "intel/intel.h"
 
 namespace warden::intel {
 
+// The largest list accepted (download or stored copy). Public feeds are far below this.
+constexpr std::uint64_t kMaxListBytes = 256ull << 20;
 constexpr std::size_t kMaxListName = 64;
 constexpr std::size_t kMaxMetaBytes = 64 * 1024;
 constexpr std::size_t kMaxMetaValue = 4096;
@@ -29,7 +31,7 @@ bool valid_list_name(std::string_view name);
 
 struct ListMeta {
   std::string name;
-  std::string source;  // URL or absolute path, as normalize_source() returned it
+  std::string source;  // URL or absolute path, as fetch::normalize_source() returned it
   Kind kind = Kind::kAuto;
   int column = -1;  // CSV column by index (-1: none), or by header name
   std::string column_name;
@@ -64,9 +66,9 @@ struct StoreEnv {
 };
 std::string default_store_dir(const StoreEnv& env);
 
-// How the store gets bytes: intel::fetch in the CLI (which sets the User-Agent and limits),
+// How the store gets bytes: fetch::fetch in the CLI (which sets the User-Agent and limits),
 // a stand-in in tests.
-using Fetcher = std::function<FetchResult(const FetchRequest&)>;
+using Fetcher = fetch::Fetcher;
 
 // What a refresh did to one list.
 enum class RefreshState : std::uint8_t { kUpdated, kUnchanged };

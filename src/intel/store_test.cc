@@ -174,7 +174,7 @@ TEST(Store, AddListRefreshRemoveFromFiles) {
   ListMeta spec;
   spec.name = "feed";
   spec.source = src;
-  auto added = store.add(spec, fetch, 1000);
+  auto added = store.add(spec, fetch::fetch, 1000);
   ASSERT_TRUE(added) << added.error();
   EXPECT_TRUE(store.exists());
   EXPECT_EQ(added->counts.ips, 1u);
@@ -184,25 +184,25 @@ TEST(Store, AddListRefreshRemoveFromFiles) {
   EXPECT_EQ(added->added, 1000);
 
   // The name is taken now; a bad name, an empty list or a missing file store nothing.
-  EXPECT_FALSE(store.add(spec, fetch, 1001));
+  EXPECT_FALSE(store.add(spec, fetch::fetch, 1001));
   spec.name = "../escape";
-  EXPECT_FALSE(store.add(spec, fetch, 1001));
+  EXPECT_FALSE(store.add(spec, fetch::fetch, 1001));
   write_file(tmp.path() + "/empty.txt", "# nothing here\njunk\n");
   spec.name = "empty";
   spec.source = tmp.path() + "/empty.txt";
-  auto empty = store.add(spec, fetch, 1001);
+  auto empty = store.add(spec, fetch::fetch, 1001);
   ASSERT_FALSE(empty);
   EXPECT_NE(empty.error().find("no indicator"), std::string::npos) << empty.error();
   spec.source = tmp.path() + "/missing.txt";
-  EXPECT_FALSE(store.add(spec, fetch, 1001));
+  EXPECT_FALSE(store.add(spec, fetch::fetch, 1001));
   // A CSV column that the header lacks is a parse error.
   write_file(tmp.path() + "/c.csv", "a,b\n1.2.3.4,x\n");
   spec.name = "csv";
   spec.source = tmp.path() + "/c.csv";
   spec.column_name = "dst_ip";
-  EXPECT_FALSE(store.add(spec, fetch, 1001));
+  EXPECT_FALSE(store.add(spec, fetch::fetch, 1001));
   spec.column_name = "a";
-  ASSERT_TRUE(store.add(spec, fetch, 1001));
+  ASSERT_TRUE(store.add(spec, fetch::fetch, 1001));
 
   auto names = store.names();
   ASSERT_TRUE(names);
@@ -223,18 +223,18 @@ TEST(Store, AddListRefreshRemoveFromFiles) {
   EXPECT_EQ(set.match_domain("x.bad.example.com")->list, "feed");
 
   // Unchanged source: "unchanged". Changed: new counts. Gone: an error, the old copy kept.
-  auto r = store.refresh("feed", fetch, 2000);
+  auto r = store.refresh("feed", fetch::fetch, 2000);
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(r->state, RefreshState::kUnchanged);
   write_file(src, "198.51.100.7\n198.51.100.8\n198.51.100.9\n");
-  r = store.refresh("feed", fetch, 3000);
+  r = store.refresh("feed", fetch::fetch, 3000);
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(r->state, RefreshState::kUpdated);
   EXPECT_EQ(r->previous_total, 3u);
   EXPECT_EQ(r->meta.counts.ips, 3u);
   EXPECT_EQ(r->meta.last_success, 3000);
   fs::remove(src);
-  r = store.refresh("feed", fetch, 4000);
+  r = store.refresh("feed", fetch::fetch, 4000);
   ASSERT_FALSE(r);
   meta = store.read_meta("feed");
   ASSERT_TRUE(meta);
@@ -247,9 +247,9 @@ TEST(Store, AddListRefreshRemoveFromFiles) {
   EXPECT_EQ(*text, "198.51.100.7\n198.51.100.8\n198.51.100.9\n");
   // A source that now parses to nothing also keeps the old copy.
   write_file(src, "nothing\n");
-  EXPECT_FALSE(store.refresh("feed", fetch, 5000));
+  EXPECT_FALSE(store.refresh("feed", fetch::fetch, 5000));
   EXPECT_EQ(store.read_meta("feed")->counts.ips, 3u);
-  EXPECT_FALSE(store.refresh("nope", fetch, 5000));
+  EXPECT_FALSE(store.refresh("nope", fetch::fetch, 5000));
 
   ASSERT_TRUE(store.remove("feed"));
   EXPECT_FALSE(store.remove("feed"));
@@ -262,12 +262,12 @@ TEST(Store, ConditionalRefreshWithValidators) {
   TempDir tmp;
   ListStore store(tmp.path());
   int calls = 0;
-  FetchRequest seen;
+  fetch::FetchRequest seen;
   // A stand-in for an HTTP server: validators on the first answer, 304 once they come back.
-  Fetcher server = [&](const FetchRequest& req) -> FetchResult {
+  Fetcher server = [&](const fetch::FetchRequest& req) -> fetch::FetchResult {
     ++calls;
     seen = req;
-    Fetched f;
+    fetch::Fetched f;
     if (req.etag == "\"v1\"") {
       f.not_modified = true;
       return f;
@@ -299,8 +299,8 @@ TEST(Store, ConditionalRefreshWithValidators) {
   EXPECT_EQ(*store.read_text("http"), "192.0.2.1\n");
   // A server answering 304 to an unconditional request gives us nothing to use.
   fs::remove(tmp.path() + "/http.list");
-  Fetcher always_304 = [](const FetchRequest&) -> FetchResult {
-    Fetched f;
+  Fetcher always_304 = [](const fetch::FetchRequest&) -> fetch::FetchResult {
+    fetch::Fetched f;
     f.not_modified = true;
     return f;
   };
@@ -334,43 +334,6 @@ TEST(Store, LockIsExclusive) {
   auto first = StoreLock::acquire(store);
   ASSERT_TRUE(first) << first.error();
   EXPECT_FALSE(StoreLock::acquire(store));
-}
-
-TEST(Fetch, SourcesAreCheckedAndLocalFilesHaveALimit) {
-  EXPECT_TRUE(is_url("https://example.org/x"));
-  EXPECT_TRUE(is_url("file:///tmp/x"));
-  EXPECT_FALSE(is_url("/tmp/x"));
-  EXPECT_FALSE(is_url("./a://b"));
-  EXPECT_FALSE(normalize_source("ftp://example.org/x"));
-  EXPECT_FALSE(normalize_source("gopher://example.org/x"));
-  EXPECT_FALSE(normalize_source(""));
-  EXPECT_FALSE(normalize_source("http://x/\n"));
-  EXPECT_EQ(*normalize_source("HTTPS://example.org/x"), "HTTPS://example.org/x");
-  auto abs = normalize_source("some/../list.txt");
-  ASSERT_TRUE(abs);
-  EXPECT_EQ(*abs, (fs::current_path() / "list.txt").string());
-
-  TempDir tmp;
-  write_file(tmp.path() + "/big.txt", std::string(2000, 'x'));
-  FetchRequest req;
-  req.source = tmp.path() + "/big.txt";
-  req.max_bytes = 1000;
-  auto r = fetch(req);
-  ASSERT_FALSE(r);
-  EXPECT_NE(r.error().find("limit"), std::string::npos) << r.error();
-  req.max_bytes = 4000;
-  EXPECT_EQ(fetch(req)->body.size(), 2000u);
-  // file:// goes through libcurl with the same limit while streaming.
-  req.source = "file://" + tmp.path() + "/big.txt";
-  EXPECT_EQ(fetch(req)->body.size(), 2000u);
-  req.max_bytes = 1000;
-  r = fetch(req);
-  ASSERT_FALSE(r);
-  EXPECT_NE(r.error().find("limit"), std::string::npos) << r.error();
-  req.source = "ftp://127.0.0.1/x";
-  EXPECT_FALSE(fetch(req));
-  req.source = tmp.path();
-  EXPECT_FALSE(fetch(req));  // a directory is not a list
 }
 
 }  // namespace

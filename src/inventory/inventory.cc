@@ -253,6 +253,13 @@ void DeviceInventory::on_observation(const dissect::Observation& obs) {
         } else if constexpr (std::is_same_v<T, protocols::MqttConnect>) {
           Device* d = sender(ctx);
           if (d && !body.client_id.empty()) d->mqtt_client_ids.insert(body.client_id);
+        } else if constexpr (std::is_same_v<T, protocols::LldpMessage>) {
+          // RFC 8520 §10: a wired device may announce its MUD URL in LLDP instead of DHCP.
+          // Only that is taken (switches announce themselves too; a device record for every
+          // LLDP speaker would say nothing new). TTL 0 is the sender leaving: nothing to learn.
+          if (body.mud_url.empty() || body.ttl == 0) return;
+          if (!ctx.has_src_mac || !usable_mac(ctx.src_mac)) return;
+          if (Device* d = device_for(ctx.src_mac, ctx.ts)) d->mud_url = body.mud_url;
         }
       },
       obs.body);

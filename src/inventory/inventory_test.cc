@@ -168,5 +168,32 @@ TEST_F(Fixture, DeviceCountIsCapped) {
   EXPECT_EQ(small.devices_dropped(), 7u);
 }
 
+TEST_F(Fixture, LldpMudUrlIsLearnedLikeDhcps) {
+  dissect::Observation o;
+  o.ctx.ts = 5;
+  o.ctx.has_src_mac = true;
+  o.ctx.src_mac = cam;
+  o.ctx.has_ip = false;
+  protocols::LldpMessage m;
+  m.chassis_id = cam.to_string();
+  m.ttl = 120;
+  m.system_name = "switch-1";
+  o.body = m;
+  inv.on_observation(o);
+  EXPECT_EQ(inv.find(cam), nullptr);  // an LLDP speaker without a MUD URL is not a device
+  m.mud_url = "https://mud.example.com/cam.json";
+  o.body = m;
+  inv.on_observation(o);
+  const Device* d = inv.find(cam);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->mud_url, "https://mud.example.com/cam.json");
+  // A shutdown LLDPDU (TTL 0) teaches nothing.
+  m.ttl = 0;
+  m.mud_url = "https://mud.example.com/other.json";
+  o.body = m;
+  inv.on_observation(o);
+  EXPECT_EQ(d->mud_url, "https://mud.example.com/cam.json");
+}
+
 }  // namespace
 }  // namespace warden::inventory

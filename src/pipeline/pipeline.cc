@@ -39,6 +39,8 @@ void Pipeline::process(Bytes frame, std::uint32_t link_type, Timestamp ts,
       ++stats_.arp;
       inventory_.on_arp(pkt_);
       detectors_.on_arp(pkt_);
+    } else if (pkt_.network == decode::Network::kNone) {
+      dissector_.on_link_frame(pkt_);
     }
     return;
   }

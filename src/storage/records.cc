@@ -144,9 +144,11 @@ void observation_json(const dissect::Observation& o, std::string& out) {
   w.field("timestamp", format_rfc3339(c.ts));
   w.field("event_type", type);
   if (c.flow_uid != 0) w.field("flow_uid", flow::uid_text(c.flow_uid));
-  w.field("src_ip", c.src_ip.to_string()).field("src_port", static_cast<unsigned>(c.src_port));
-  w.field("dest_ip", c.dst_ip.to_string()).field("dest_port", static_cast<unsigned>(c.dst_port));
-  w.field("proto", proto_name(c.proto));
+  if (c.has_ip) {
+    w.field("src_ip", c.src_ip.to_string()).field("src_port", static_cast<unsigned>(c.src_port));
+    w.field("dest_ip", c.dst_ip.to_string()).field("dest_port", static_cast<unsigned>(c.dst_port));
+    w.field("proto", proto_name(c.proto));
+  }
   if (c.has_src_mac) w.field("src_mac", c.src_mac.to_string());
   if (c.has_dst_mac) w.field("dest_mac", c.dst_mac.to_string());
   if (c.vlan != 0) w.field("vlan", static_cast<unsigned>(c.vlan));
@@ -253,6 +255,20 @@ void observation_json(const dissect::Observation& o, std::string& out) {
           w.field("protocol", b.protocol)
               .field("username", b.username)
               .field("password_sent", b.password_sent);
+        } else if constexpr (std::is_same_v<T, protocols::LldpMessage>) {
+          w.field("chassis_id", b.chassis_id)
+              .field("chassis_id_subtype", static_cast<unsigned>(b.chassis_id_subtype))
+              .field("port_id", b.port_id)
+              .field("port_id_subtype", static_cast<unsigned>(b.port_id_subtype))
+              .field("ttl", static_cast<unsigned>(b.ttl));
+          if (!b.port_description.empty()) w.field("port_description", b.port_description);
+          if (!b.system_name.empty()) w.field("system_name", b.system_name);
+          if (!b.system_description.empty()) w.field("system_description", b.system_description);
+          if (b.capabilities != 0 || b.enabled_capabilities != 0) {
+            w.field("capabilities", static_cast<unsigned>(b.capabilities))
+                .field("enabled_capabilities", static_cast<unsigned>(b.enabled_capabilities));
+          }
+          if (!b.mud_url.empty()) w.field("mud_url", b.mud_url);
         }
       },
       o.body);

@@ -163,8 +163,13 @@ void SqliteStore::add_observation(const dissect::Observation& o, std::string_vie
     sqlite3_bind_null(s, 3);
   else
     bind_text(s, 3, flow::uid_text(o.ctx.flow_uid));
-  bind_text(s, 4, o.ctx.src_ip.to_string());
-  bind_text(s, 5, o.ctx.dst_ip.to_string());
+  if (o.ctx.has_ip) {
+    bind_text(s, 4, o.ctx.src_ip.to_string());
+    bind_text(s, 5, o.ctx.dst_ip.to_string());
+  } else {
+    sqlite3_bind_null(s, 4);
+    sqlite3_bind_null(s, 5);
+  }
   if (o.ctx.has_src_mac)
     bind_text(s, 6, o.ctx.src_mac.to_string());
   else

@@ -37,5 +37,26 @@ check "truncated JSON" 1 "$(run mud check "$tmp/trunc.json")" "not valid JSON: .
 head -c 1100000 /dev/zero | tr '\0' ' ' >"$tmp/big.json"
 check "too large" 1 "$(run mud check "$tmp/big.json")" "larger than 1 MiB" "$tmp/err"
 
+# A wired device announcing its MUD URL in LLDP (RFC 8520 §10): analyze observes it and the
+# inventory learns the URL, as from DHCP option 161.
+if command -v python3 >/dev/null; then
+  python3 - "$tmp/lldp.pcap" <<'PY'
+import struct, sys
+def tlv(t, v): return struct.pack(">H", (t << 9) | len(v)) + v
+mac = bytes.fromhex("020000000001")
+du = (tlv(1, b"\x04" + mac) + tlv(2, b"\x05eth0") + tlv(3, b"\x00\x78") + tlv(5, b"bulb-1") +
+      tlv(127, b"\x00\x00\x5e\x01https://mud.example.com/bulb.json") + tlv(0, b""))
+frame = bytes.fromhex("0180c200000e") + mac + b"\x88\xcc" + du
+frame += b"\x00" * max(0, 60 - len(frame))
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    f.write(struct.pack("<IIII", 1700000000, 0, len(frame), len(frame)) + frame)
+PY
+  check "lldp observed" 0 "$(run analyze -q -o "$tmp/lldp" "$tmp/lldp.pcap")" \
+    '"event_type":"lldp".*"mud_url":"https://mud.example.com/bulb.json"' "$tmp/lldp/observations.jsonl"
+  check "lldp mud url in inventory" 0 "$(run analyze -q -o "$tmp/lldp2" "$tmp/lldp.pcap")" \
+    '"mac":"02:00:00:00:00:01".*"mud_url":"https://mud.example.com/bulb.json"' "$tmp/lldp2/devices.jsonl"
+fi
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -1,4 +1,4 @@
-#include "intel/fetch.h"
+#include "fetch/fetch.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 
 #include "core/text.h"
 
-namespace warden::intel {
+namespace warden::fetch {
 
 namespace {
 
@@ -24,7 +24,11 @@ std::string_view trim_space(std::string_view s) {
   return s;
 }
 
-std::string limit_text(std::uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+std::string limit_text(std::uint64_t bytes) {
+  if (bytes >= (1u << 20)) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= 1024) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
 
 FetchResult read_file(const std::string& path, std::uint64_t max_bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -114,12 +118,16 @@ FetchResult fetch_url(const FetchRequest& r) {
   curl_easy_setopt(c, CURLOPT_URL, r.source.c_str());
   // Only these schemes, ever; a redirect may not hop to file:// (a server must not be able
   // to make us read local files) or anything else.
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, r.https_only ? "https" : "http,https,file");
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, r.https_only ? "https" : "http,https");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, r.max_redirects);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!r.tls_ca_file.empty()) {
+    curl_easy_setopt(c, CURLOPT_CAINFO, r.tls_ca_file.c_str());
+    curl_easy_setopt(c, CURLOPT_CAPATH, nullptr);  // instead of the system's, not as well
+  }
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, r.connect_timeout_s);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, r.timeout_s);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -189,10 +197,15 @@ Result<std::string, std::string> normalize_source(std::string_view source) {
 }
 
 FetchResult fetch(const FetchRequest& request) {
-  if (!is_url(request.source)) return read_file(request.source, request.max_bytes);
+  if (!is_url(request.source)) {
+    if (request.https_only) return unexpected(request.source + " is not an https URL");
+    return read_file(request.source, request.max_bytes);
+  }
+  if (request.https_only && !ascii_lower(request.source.substr(0, 8)).starts_with("https://"))
+    return unexpected(request.source + " is not an https URL");
   auto checked = normalize_source(request.source);
   if (!checked) return unexpected(checked.error());
   return fetch_url(request);
 }
 
-}  // namespace warden::intel
+}  // namespace warden::fetch

@@ -1,19 +1,22 @@
-// Fetching an indicator list's text from where its owner publishes it: a local path, or an
-// http, https or file URL (libcurl). This is the only I/O with the outside world in intel/;
-// it hands back bytes and never parses them, so the list parser stays a pure function.
+// Fetching a document from where its owner publishes it: a local path, or an http, https or
+// file URL (libcurl). Shared by the intel list store and the MUD manager, so neither depends on
+// the other; it hands back bytes and never parses them, so their parsers stay pure functions.
+// Callers that fetch from addresses announced on the network (MUD URLs) set
+// FetchRequest::https_only.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "core/result.h"
 
-namespace warden::intel {
+namespace warden::fetch {
 
-// The largest list accepted, enforced while the bytes stream in (after decompression, so a
-// small gzip bomb cannot get past it). Public feeds are far below this.
-constexpr std::uint64_t kMaxListBytes = 256ull << 20;
+// The default size limit, enforced while the bytes stream in (after decompression, so a small
+// gzip bomb cannot get past it). Callers with smaller documents set FetchRequest::max_bytes.
+constexpr std::uint64_t kDefaultMaxBytes = 256ull << 20;
 
 struct FetchRequest {
   std::string source;  // http(s):// or file:// URL, or a local file path
@@ -22,10 +25,16 @@ struct FetchRequest {
   std::string etag;
   std::string last_modified;
   std::string user_agent = "warden";
-  std::uint64_t max_bytes = kMaxListBytes;
+  std::uint64_t max_bytes = kDefaultMaxBytes;
   long connect_timeout_s = 20;
   long timeout_s = 300;  // the whole transfer
   long max_redirects = 5;
+  // Only https, for the request and every redirect (RFC 8520: a MUD URL a device announces
+  // must be fetched over TLS, and a redirect must not downgrade it).
+  bool https_only = false;
+  // A PEM CA bundle that replaces the system's for the TLS server check (a private MUD
+  // server, a test). Empty: the system's anchors.
+  std::string tls_ca_file;
 };
 
 struct Fetched {
@@ -49,4 +58,8 @@ Result<std::string, std::string> normalize_source(std::string_view source);
 // certificates and host names are always verified.
 FetchResult fetch(const FetchRequest& request);
 
-}  // namespace warden::intel
+// How a component that downloads gets its bytes: fetch() in production (usually wrapped to set
+// the User-Agent or a TLS CA), a stand-in in tests.
+using Fetcher = std::function<FetchResult(const FetchRequest&)>;
+
+}  // namespace warden::fetch
