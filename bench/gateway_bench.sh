@@ -18,6 +18,7 @@
 #     release latency = first probe through after the release command - its start. Reported
 #     beside warden's own decided -> enforced figure (DIR/events.jsonl latency_us).
 #     Target: < 100 ms.
+#     And once right after start: a quarantine sent the moment DIR/ready appears.
 #  3. Start-up with 1,000 devices: `warden gateway run` launched -> DIR/ready (every start of the
 #     1,000-device configuration in this run; median).
 #     Then REPS more cycles while `warden gateway status --json` is polled every 0.5 s.
@@ -159,6 +160,12 @@ done
 
 # --- 2. rule update latency ----------------------------------------------------------------
 start_gateway 1000
+# The first request the moment DIR/ready appears (a supervisor acting on a stored decision).
+t0=$(now)
+"$warden" gateway quarantine dev0001 --state "$state" --reason "bench first after ready" >/dev/null
+first_ms=$((($(now) - t0) / 1000000))
+"$warden" gateway release dev0001 --state "$state" >/dev/null
+say "first quarantine right after ready: $first_ms ms (command wall time)"
 say "latency: $reps quarantine/release cycles of d1 with 1,000 devices loaded"
 ip netns exec "${P}i" /usr/bin/python3 -u -c '
 import socket, sys, time
@@ -293,6 +300,7 @@ read -r m p < <(stat_of "$r_cli"); printf '%-50s %8s %8s\n' "release: CLI comman
 read -r m p < <(stat_of "$pq_probe"); printf '%-50s %8s %8s\n' "status polled: quarantine decision -> last probe" "$m" "$p"; pqm=$m pqp=$p
 read -r m p < <(stat_of "$pq_wait"); printf '%-50s %8s %8s\n' "status polled: command start -> decided_ns" "$m" "$p"
 read -r m p < <(stat_of "$pq_cli"); printf '%-50s %8s %8s\n' "status polled: quarantine CLI wall time" "$m" "$p"
+printf '%-50s %8s\n' "first quarantine right after ready: CLI wall time" "$first_ms"
 ((never_released > 0)) && echo "WARNING: in $never_released cycle(s) no probe got through after the release"
 echo "(target < 100 ms; probes every ~1 ms, so the probe figures are exact to about 1 ms; per cycle: $work/cycles.txt)"
 echo
@@ -311,7 +319,7 @@ jq -n --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ 
   --argjson u0 "$base_u" --argjson u1 "${udp[${labels[1]}]}" --argjson u2 "${udp[${labels[2]}]}" --argjson u3 "${udp[${labels[3]}]}" \
   --argjson c1 "${cpu[${labels[1]}]}" --argjson c2 "${cpu[${labels[2]}]}" \
   --argjson qm "$qm" --argjson qp "$qp" --argjson qwm "$qwm" --argjson qwp "$qwp" --argjson qcm "$qcm" --argjson qcp "$qcp" --argjson qqm "$qqm" --argjson qqp "$qqp" \
-  --argjson pqm "$pqm" --argjson pqp "$pqp" --argjson pqall "$(printf '%s\n' $pq_probe | jq -s .)" --argjson rm "$rm_" --argjson rp "$rp" --argjson rwm "$rwm" --argjson nr "$never_released" \
+  --argjson first "$first_ms" --argjson pqm "$pqm" --argjson pqp "$pqp" --argjson pqall "$(printf '%s\n' $pq_probe | jq -s .)" --argjson rm "$rm_" --argjson rp "$rp" --argjson rwm "$rwm" --argjson nr "$never_released" \
   --argjson sm "$startup_med" --argjson ss "$(printf '%s\n' "${startups[@]}" | jq -s .)" \
   --argjson samples "$samples" --argjson qall "$(printf '%s\n' $q_probe | jq -s .)" --argjson rall "$(printf '%s\n' $r_probe | jq -s .)" \
   '{machine: {cpu: $cpu, cores: $cores, kernel: $kernel},
@@ -325,6 +333,7 @@ jq -n --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ 
       quarantine_cli_wall: {median: $qcm, p95: $qcp}, quarantine_wait_before_decided: {median: $qqm, p95: $qqp},
       release_probe: {median: $rm, p95: $rp, all: $rall}, release_warden_median: $rwm,
       cycles_never_released: $nr,
+      first_quarantine_after_ready_cli_wall: $first,
       quarantine_probe_status_polled: {median: $pqm, p95: $pqp, all: $pqall}},
     startup_ms_1000: {median: $sm, all: $ss}}' >"$work/results.json"
 say "results: $work/results.json"
