@@ -5,7 +5,8 @@
 #     of RUNS rounds, the set-ups taking turns) and UDP with 64-byte payloads (packets/s
 #     received, median), with
 #       no warden table | warden running with 100 devices | with 1,000 devices |
-#       1,000 devices' rules with warden killed (the ruleset alone, fail-static)
+#       1,000 devices' rules with warden killed (the ruleset alone, fail-static) |
+#       a one-rule stateful table (what connection tracking alone costs)
 #     Synthetic devices are 10.77.X.Y (X >= 1) with their own MACs: 4 in 5 carry one of the
 #     bundled MUD files that `warden mud check` accepts (tests/data/mud, copied), 1 in 5 an
 #     allow list. d1 itself is enforced (allow tcp+udp/5201 to 198.51.100.7, udp/9999 to
@@ -140,7 +141,7 @@ measure() {  # measure LABEL: one TCP and one UDP run, appended to LABEL's sampl
 
 # --- 1. throughput -----------------------------------------------------------------------
 labels=("no warden table" "100 devices, warden running" "1,000 devices, warden running"
-        "1,000 devices, rules only (warden killed)")
+        "1,000 devices, rules only (warden killed)" "conntrack only (1-rule stateful table)")
 # The set-ups take turns, run after run: this machine's speed drifts by more than the effect
 # measured, and interleaving spreads the drift over all of them.
 say "throughput: $runs rounds of iperf3 -t $secs (TCP, then UDP 64 B) through each set-up"
@@ -151,6 +152,11 @@ for ((r = 1; r <= runs; r++)); do
   start_gateway 1000; measure "${labels[2]}"
   rules_1000=$(gw_router "$P" nft list table inet warden | grep -c .)
   stop_gateway keep;  measure "${labels[3]}"; stop_gateway
+  # What any stateful firewall costs: connection tracking, which the empty baseline lacks.
+  printf 'table inet gwbench {\n chain ctonly {\n  type filter hook forward priority 0;\n  ct state established,related accept\n }\n}\n' |
+    gw_router "$P" nft -f -
+  measure "${labels[4]}"
+  gw_router "$P" nft delete table inet gwbench
 done
 for l in "${labels[@]}"; do
   tcp[$l]=$(printf '%s\n' ${tcps[$l]} | median)
@@ -316,7 +322,7 @@ jq -n --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ 
   --argjson cores "$(nproc)" --arg kernel "$(uname -r)" --argjson secs "$secs" --argjson runs "$runs" \
   --argjson reps "$reps" --argjson rules "$rules_1000" \
   --argjson t0 "$base_t" --argjson t1 "${tcp[${labels[1]}]}" --argjson t2 "${tcp[${labels[2]}]}" --argjson t3 "${tcp[${labels[3]}]}" \
-  --argjson u0 "$base_u" --argjson u1 "${udp[${labels[1]}]}" --argjson u2 "${udp[${labels[2]}]}" --argjson u3 "${udp[${labels[3]}]}" \
+  --argjson t4 "${tcp[${labels[4]}]}" --argjson u4 "${udp[${labels[4]}]}" --argjson u0 "$base_u" --argjson u1 "${udp[${labels[1]}]}" --argjson u2 "${udp[${labels[2]}]}" --argjson u3 "${udp[${labels[3]}]}" \
   --argjson c1 "${cpu[${labels[1]}]}" --argjson c2 "${cpu[${labels[2]}]}" \
   --argjson qm "$qm" --argjson qp "$qp" --argjson qwm "$qwm" --argjson qwp "$qwp" --argjson qcm "$qcm" --argjson qcp "$qcp" --argjson qqm "$qqm" --argjson qqp "$qqp" \
   --argjson first "$first_ms" --argjson pqm "$pqm" --argjson pqp "$pqp" --argjson pqall "$(printf '%s\n' $pq_probe | jq -s .)" --argjson rm "$rm_" --argjson rp "$rp" --argjson rwm "$rwm" --argjson nr "$never_released" \
@@ -324,8 +330,8 @@ jq -n --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ 
   --argjson samples "$samples" --argjson qall "$(printf '%s\n' $q_probe | jq -s .)" --argjson rall "$(printf '%s\n' $r_probe | jq -s .)" \
   '{machine: {cpu: $cpu, cores: $cores, kernel: $kernel},
     throughput: {seconds: $secs, runs: $runs, ruleset_lines_1000: $rules,
-      tcp_gbps: {none: $t0, devices_100: $t1, devices_1000: $t2, devices_1000_rules_only: $t3},
-      udp64_kpps: {none: $u0, devices_100: $u1, devices_1000: $u2, devices_1000_rules_only: $u3},
+      tcp_gbps: {none: $t0, devices_100: $t1, devices_1000: $t2, devices_1000_rules_only: $t3, conntrack_only: $t4},
+      udp64_kpps: {none: $u0, devices_100: $u1, devices_1000: $u2, devices_1000_rules_only: $u3, conntrack_only: $u4},
       tcp_ratio_1000: ($t2 / $t0), udp_ratio_1000: ($u2 / $u0), samples: $samples,
       warden_cpu_percent: {devices_100: $c1, devices_1000: $c2}},
     update_latency_ms: {cycles: $reps, devices: 1000,
