@@ -99,6 +99,8 @@ class Enforcer {
   Result<bool, std::string> flush();
   bool pending() const { return !pending_.empty(); }
 
+  // Drop and rule counters since this enforcer started: the kernel's, plus what the tables it
+  // replaced had counted. Rules written twice (IPv4 and IPv6) are one counter.
   Result<Counters, std::string> counters();
 
   // The user's decisions on learned profiles (device -> "locked" / "relaxed"), persisted.
@@ -111,12 +113,17 @@ class Enforcer {
 
  private:
   Result<bool, std::string> apply(const std::string& script, std::int64_t& us);
+  Result<Counters, std::string> raw_counters();
+  void carry_counters();
 
   NftBackend& nft_;
   StateStore* store_;
   GatewayState state_;
   std::vector<std::string> names_;  // needed_names(state_), sorted
   std::map<std::string, std::string> profiles_;
+  bool applied_once_ = false;
+  // Totals of the tables this run replaced, by device key and by "chain|rule".
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> carried_drops_, carried_rules_;
   std::uint64_t generation_ = 0;
   std::string pending_;
   std::vector<std::pair<std::string, std::pair<std::vector<IpAddr>, Timestamp>>> pending_store_;
