@@ -97,6 +97,9 @@ void gateway_help(std::FILE* out) {
       "  --mud-allow-unsigned accept MUD files that publish no signature\n"
       "  --no-mud-announcements  do not fetch the MUD URLs devices announce (DHCP option 161,\n"
       "                       LLDP); only configured policies are enforced\n"
+      "  --mud-allow-local-urls  fetch announced URLs whose host is a local address\n"
+      "                       (refused by default: a device must not make the gateway\n"
+      "                       reach into the LAN or its own loopback)\n"
       "  --dnsmasq FILE       write dnsmasq nftset= lines for the DNS names the policies use\n"
       "                       (a dnsmasq resolver on the router then fills the sets itself,\n"
       "                       before it answers; include FILE with conf-file=)\n"
@@ -119,7 +122,7 @@ struct Options {
   std::string dnsmasq;  // write dnsmasq nftset= lines here
   mud::TrustOptions mud_trust;
   std::string mud_tls_ca;
-  bool mud_allow_unsigned = false, mud_announced = true;
+  bool mud_allow_unsigned = false, mud_announced = true, mud_local_urls = false;
   int quarantine_on = 0;  // 0 off, else the worst severity number that triggers (1 high, 2 medium)
   std::uint64_t duration_s = 0;
   bool json = false, quiet = false, flush_on_exit = false;
@@ -128,7 +131,7 @@ struct Options {
 
 enum { kOptState = 1000, kOptConfig, kOptLan, kOptReason, kOptQuarantineOn, kOptOutput,
        kOptDuration, kOptJson, kOptFlush, kOptDnsmasq, kOptMudCa, kOptMudCaDir, kOptMudTlsCa,
-       kOptMudUnsigned, kOptNoMudAnnounced };
+       kOptMudUnsigned, kOptNoMudAnnounced, kOptMudLocalUrls };
 
 bool parse_options(int argc, char** argv, Options& o, int& status) {
   static const option longs[] = {{"state", required_argument, nullptr, kOptState},
@@ -145,6 +148,7 @@ bool parse_options(int argc, char** argv, Options& o, int& status) {
                                  {"mud-tls-ca", required_argument, nullptr, kOptMudTlsCa},
                                  {"mud-allow-unsigned", no_argument, nullptr, kOptMudUnsigned},
                                  {"no-mud-announcements", no_argument, nullptr, kOptNoMudAnnounced},
+                                 {"mud-allow-local-urls", no_argument, nullptr, kOptMudLocalUrls},
                                  {"flush-on-exit", no_argument, nullptr, kOptFlush},
                                  {"quiet", no_argument, nullptr, 'q'},
                                  {"help", no_argument, nullptr, 'h'},
@@ -165,6 +169,7 @@ bool parse_options(int argc, char** argv, Options& o, int& status) {
       case kOptMudTlsCa: o.mud_tls_ca = optarg; break;
       case kOptMudUnsigned: o.mud_allow_unsigned = true; break;
       case kOptNoMudAnnounced: o.mud_announced = false; break;
+      case kOptMudLocalUrls: o.mud_local_urls = true; break;
       case kOptFlush: o.flush_on_exit = true; break;
       case 'q': o.quiet = true; break;
       case kOptDuration: {
@@ -694,15 +699,27 @@ class Gateway {
   // (again ten minutes after a failure), on the worker. Capture thread.
   void on_mud_url(const MacAddr& mac, const std::string& url, mud::UrlOrigin origin, Timestamp now) {
     if (!mud_worker_ || url.empty() || mac.is_multicast() || mac.is_zero()) return;
+    if (announced_.size() >= 4096 && !announced_.count(mac)) return;  // a MAC flood stays bounded
     auto& seen = announced_[mac];
     if (seen.url == url && (seen.ok || now < seen.retry_at)) return;
-    if (announced_.size() > 4096) return;  // bounded: a MAC flood cannot grow it forever
     seen.url = url;
     seen.ok = false;
     seen.retry_at = now + 600 * kNsPerSec;
+    if (!o_.mud_local_urls && policy::url_host_is_local(url)) {
+      std::string js;
+      JsonWriter w(js);
+      w.begin_object().field("ts", now_text()).field("event", "mud").field("device", mac.to_string())
+          .field("url", url).field("origin", mud::origin_name(origin)).field("ok", false)
+          .field("error", "the URL names a local address; not fetched (--mud-allow-local-urls)")
+          .end_object();
+      event(js);
+      return;
+    }
     if (!mud_worker_->submit({mac, url, origin})) seen.retry_at = now;  // queue full: next time
   }
   void mud_done(const MacAddr& mac, bool ok) { announced_[mac].ok = ok; }
+
+
 
   // Whether the device an alert names is the one that misbehaved, not its victim: some
   // findings are about the target (a device exposed in cleartext, a service under password

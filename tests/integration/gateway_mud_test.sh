@@ -122,7 +122,7 @@ PY
 
 echo '{"lan_networks": ["10.77.0.0/16"], "devices": []}' >"$tmp/gateway.json"
 ip netns exec ${P}r "$warden" gateway run --lan br0 --state "$tmp/state" --config "$tmp/gateway.json" \
-  --mud-ca "$pki/ca.pem" --mud-tls-ca "$pki/ca.pem" >"$tmp/run.out" 2>"$tmp/run.err" &
+  --mud-ca "$pki/ca.pem" --mud-tls-ca "$pki/ca.pem" --mud-allow-local-urls >"$tmp/run.out" 2>"$tmp/run.err" &
 pids+=($!)
 for _ in $(seq 100); do [[ -f "$tmp/state/ready" ]] && break; sleep 0.1; done
 [[ -f "$tmp/state/ready" ]] || { echo "FAIL the gateway did not start:"; cat "$tmp/run.err"; exit 1; }
