@@ -533,7 +533,7 @@ class Gateway {
       return decision("quarantine", enf_.quarantine(std::move(*e)));
     }
     if (c == "release") return decision("release", enf_.release(device));
-    if (c == "status") return status_json(true);
+    if (c == "status") return json_error("status is answered without the lock");
     return json_error("unknown command \"" + c + "\" (quarantine, release, status, profile, lock, relax)");
   }
 
@@ -552,8 +552,12 @@ class Gateway {
   }
 
   // With `mu` held.
+  // Called WITHOUT `mu`: reading the kernel's counters takes long with many devices, and a
+  // quarantine must not wait for it.
   std::string status_json(bool running) {
-    auto c = enf_.counters();
+    auto c = enf_.read_counters();
+    std::lock_guard lock(mu);
+    if (c) enf_.complete_counters(*c);
     std::string js;
     JsonWriter w(js);
     w.begin_object().field("ok", true).field("running", running);
@@ -629,8 +633,11 @@ class Gateway {
   }
 
   // Prometheus text format, for node_exporter's textfile collector or a scrape by file.
+  // Called WITHOUT `mu` (control thread, every 10 s), like status_json.
   void write_metrics() {
-    auto c = enf_.counters();
+    auto c = enf_.read_counters();
+    std::lock_guard lock(mu);
+    if (c) enf_.complete_counters(*c);
     std::string m;
     m += "# HELP warden_gateway_generation Ruleset generation in force.\n# TYPE warden_gateway_generation gauge\n";
     m += "warden_gateway_generation " + std::to_string(enf_.generation()) + "\n";
@@ -838,7 +845,14 @@ bool is_deferred(const std::string& line) {
 }
 
 void serve_control(int lfd, Gateway& gw) {
+  // Metrics are written here, not on the capture thread: reading every counter of a large
+  // table takes long enough to make the capture fall behind.
+  auto last_metrics = std::chrono::steady_clock::now() - std::chrono::seconds(10);
   while (!g_gw_stop.load()) {
+    if (std::chrono::steady_clock::now() - last_metrics >= std::chrono::seconds(10)) {
+      gw.write_metrics();
+      last_metrics = std::chrono::steady_clock::now();
+    }
     pollfd p{lfd, POLLIN, 0};
     if (poll(&p, 1, 200) <= 0) continue;
     int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -867,6 +881,8 @@ void serve_control(int lfd, Gateway& gw) {
                    ? answer.get()
                    : json_error("the gateway did not answer in time")) +
               "\n";
+    } else if (request_cmd(line) == "status") {
+      reply = gw.status_json(true) + "\n";
     } else {
       std::lock_guard lock(gw.mu);
       reply = gw.handle(line) + "\n";
@@ -1185,12 +1201,8 @@ int cmd_run(Options& o) {
     std::ofstream ready(o.state_dir + "/ready");
     ready << getpid() << "\n";
   }
-  {
-    std::lock_guard lock(gw.mu);
-    gw.write_metrics();
-  }
   const auto start = std::chrono::steady_clock::now();
-  auto last_metrics = start, last_learned = start, last_baseline = start;
+  auto last_learned = start, last_baseline = start;
   int status = kExitOk;
   while (!g_gw_stop.load()) {
     auto n = (*source)->dispatch(
@@ -1253,10 +1265,6 @@ int cmd_run(Options& o) {
       last_baseline = now;
       save();
     }
-    if (now - last_metrics >= std::chrono::seconds(10)) {
-      last_metrics = now;
-      gw.write_metrics();
-    }
     if (o.duration_s && now - start >= std::chrono::seconds(o.duration_s)) break;
   }
   g_gw_stop.store(true);
@@ -1274,8 +1282,8 @@ int cmd_run(Options& o) {
   (void)(*writer)->close();
   ::unlink(socket_path(o).c_str());
   ::unlink((o.state_dir + "/ready").c_str());
-  std::lock_guard lock(gw.mu);
   gw.write_metrics();
+  std::lock_guard lock(gw.mu);
   if (o.flush_on_exit) {
     auto r = (*nft)->apply("table inet warden {}\ndelete table inet warden\n");
     if (!o.quiet) std::fprintf(stderr, "warden gateway: %s\n", r ? "rules removed (--flush-on-exit): the network is open" : r.error().c_str());
@@ -1347,8 +1355,12 @@ void print_status(const std::string& json) {
       const JsonValue* dv = r.find("device");
       const JsonValue* rv = r.find("rule");
       const JsonValue* pv = r.find("packets");
-      std::printf("  %-20s %-50s %lld packets\n", dv ? dv->as_string().c_str() : "",
-                  rv ? rv->as_string().c_str() : "",
+      const JsonValue* cv = r.find("chain");
+      const std::string chain = cv && cv->is_string() ? cv->as_string() : "";
+      const bool out = chain.size() > 2 && (chain.compare(chain.size() - 2, 2, "_o") == 0 ||
+                                            chain.compare(chain.size() - 3, 3, "_qo") == 0);
+      std::printf("  %-20s %-11s %-50s %lld packets\n", dv ? dv->as_string().c_str() : "",
+                  out ? "from device" : "to device", rv ? rv->as_string().c_str() : "",
                   pv ? static_cast<long long>(pv->as_integer().value_or(0)) : 0LL);
     }
   }

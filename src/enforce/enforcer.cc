@@ -249,15 +249,20 @@ Result<Counters, std::string> Enforcer::raw_counters() {
 Result<Counters, std::string> Enforcer::counters() {
   auto c = raw_counters();
   if (!c) return c;
-  if (c->table_comment.empty()) c->table_comment = table_comment(nft_);
+  complete_counters(*c);
+  return c;
+}
+
+void Enforcer::complete_counters(Counters& c) const {
+  if (c.table_comment.empty()) c.table_comment = "warden gateway generation " + std::to_string(generation_);
   // What the tables this run replaced had counted (a rebuild starts the kernel's counters
   // from zero): the totals run from the start of this warden.
-  for (auto& dc : c->devices)
+  for (auto& dc : c.devices)
     if (auto it = carried_drops_.find(dc.key); it != carried_drops_.end()) {
       dc.drop_packets += it->second.first;
       dc.drop_bytes += it->second.second;
     }
-  for (auto& rc : c->rules)
+  for (auto& rc : c.rules)
     if (auto it = carried_rules_.find(rc.chain + "|" + rc.rule); it != carried_rules_.end()) {
       rc.packets += it->second.first;
       rc.bytes += it->second.second;
@@ -266,11 +271,10 @@ Result<Counters, std::string> Enforcer::counters() {
   std::map<std::string, std::string> names;
   for (const auto& q : state_.quarantine) names[device_key(q.mac, q.addrs)] = q.device;
   for (const auto& d : state_.devices) names[device_key(d.mac, d.addrs)] = d.name;
-  for (auto& dc : c->devices)
+  for (auto& dc : c.devices)
     if (auto it = names.find(dc.key); it != names.end()) dc.name = it->second;
-  for (auto& rc : c->rules)
+  for (auto& rc : c.rules)
     if (auto it = names.find(rc.device); it != names.end()) rc.device = it->second;
-  return c;
 }
 
 void Enforcer::carry_counters() {

@@ -102,6 +102,12 @@ class Enforcer {
   // Drop and rule counters since this enforcer started: the kernel's, plus what the tables it
   // replaced had counted. Rules written twice (IPv4 and IPv6) are one counter.
   Result<Counters, std::string> counters();
+  // The same in two steps, for a caller that shares the enforcer between threads: reading the
+  // kernel's counters touches no enforcer state and may take long (a second at 1,000
+  // devices), so it runs without the caller's lock; adding what is carried and naming the
+  // devices is quick and needs it.
+  Result<Counters, std::string> read_counters() { return raw_counters(); }
+  void complete_counters(Counters& c) const;
 
   // The user's decisions on learned profiles (device -> "locked" / "relaxed"), persisted.
   const std::map<std::string, std::string>& profile_states() const { return profiles_; }
