@@ -17,7 +17,9 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <condition_variable>
 #include <deque>
+#include <set>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -32,7 +34,10 @@
 #include "enforce/nft.h"
 #include "enforce/ruleset.h"
 #include "enforce/state_store.h"
+#include "fetch/fetch.h"
 #include "mud/mud.h"
+#include "mud/signature.h"
+#include "mud/source.h"
 #include "pipeline/pipeline.h"
 #include "policy/config.h"
 #include "policy/learned.h"
@@ -86,6 +91,15 @@ void gateway_help(std::FILE* out) {
       "  --quarantine-on SEV  quarantine a device on a detection of this severity or worse:\n"
       "                       high, medium or off (default off)\n"
       "  --output DIR         pipeline output folder (default STATE/out)\n"
+      "  --mud-ca FILE        CA certificates (PEM) that MUD file signatures must chain to\n"
+      "  --mud-ca-dir DIR     the same, as an OpenSSL hashed directory\n"
+      "  --mud-tls-ca FILE    check MUD servers' HTTPS against FILE instead of the system CAs\n"
+      "  --mud-allow-unsigned accept MUD files that publish no signature\n"
+      "  --no-mud-announcements  do not fetch the MUD URLs devices announce (DHCP option 161,\n"
+      "                       LLDP); only configured policies are enforced\n"
+      "  --mud-allow-local-urls  fetch announced URLs whose host is a local address\n"
+      "                       (refused by default: a device must not make the gateway\n"
+      "                       reach into the LAN or its own loopback)\n"
       "  --dnsmasq FILE       write dnsmasq nftset= lines for the DNS names the policies use\n"
       "                       (a dnsmasq resolver on the router then fills the sets itself,\n"
       "                       before it answers; include FILE with conf-file=)\n"
@@ -106,6 +120,9 @@ struct Options {
   std::string output;
   std::string reason;
   std::string dnsmasq;  // write dnsmasq nftset= lines here
+  mud::TrustOptions mud_trust;
+  std::string mud_tls_ca;
+  bool mud_allow_unsigned = false, mud_announced = true, mud_local_urls = false;
   int quarantine_on = 0;  // 0 off, else the worst severity number that triggers (1 high, 2 medium)
   std::uint64_t duration_s = 0;
   bool json = false, quiet = false, flush_on_exit = false;
@@ -113,7 +130,8 @@ struct Options {
 };
 
 enum { kOptState = 1000, kOptConfig, kOptLan, kOptReason, kOptQuarantineOn, kOptOutput,
-       kOptDuration, kOptJson, kOptFlush, kOptDnsmasq };
+       kOptDuration, kOptJson, kOptFlush, kOptDnsmasq, kOptMudCa, kOptMudCaDir, kOptMudTlsCa,
+       kOptMudUnsigned, kOptNoMudAnnounced, kOptMudLocalUrls };
 
 bool parse_options(int argc, char** argv, Options& o, int& status) {
   static const option longs[] = {{"state", required_argument, nullptr, kOptState},
@@ -125,6 +143,12 @@ bool parse_options(int argc, char** argv, Options& o, int& status) {
                                  {"duration", required_argument, nullptr, kOptDuration},
                                  {"json", no_argument, nullptr, kOptJson},
                                  {"dnsmasq", required_argument, nullptr, kOptDnsmasq},
+                                 {"mud-ca", required_argument, nullptr, kOptMudCa},
+                                 {"mud-ca-dir", required_argument, nullptr, kOptMudCaDir},
+                                 {"mud-tls-ca", required_argument, nullptr, kOptMudTlsCa},
+                                 {"mud-allow-unsigned", no_argument, nullptr, kOptMudUnsigned},
+                                 {"no-mud-announcements", no_argument, nullptr, kOptNoMudAnnounced},
+                                 {"mud-allow-local-urls", no_argument, nullptr, kOptMudLocalUrls},
                                  {"flush-on-exit", no_argument, nullptr, kOptFlush},
                                  {"quiet", no_argument, nullptr, 'q'},
                                  {"help", no_argument, nullptr, 'h'},
@@ -140,6 +164,12 @@ bool parse_options(int argc, char** argv, Options& o, int& status) {
       case kOptOutput: o.output = optarg; break;
       case kOptJson: o.json = true; break;
       case kOptDnsmasq: o.dnsmasq = optarg; break;
+      case kOptMudCa: o.mud_trust.ca_file = optarg; break;
+      case kOptMudCaDir: o.mud_trust.ca_dir = optarg; break;
+      case kOptMudTlsCa: o.mud_tls_ca = optarg; break;
+      case kOptMudUnsigned: o.mud_allow_unsigned = true; break;
+      case kOptNoMudAnnounced: o.mud_announced = false; break;
+      case kOptMudLocalUrls: o.mud_local_urls = true; break;
       case kOptFlush: o.flush_on_exit = true; break;
       case 'q': o.quiet = true; break;
       case kOptDuration: {
@@ -194,7 +224,8 @@ Result<std::string, std::string> read_file(const std::string& path, std::size_t 
 // and parsed. Learned devices start without a policy (not enforced until their profile is
 // ready). Errors name the file and the device.
 Result<GatewayState, std::string> load_state(const std::string& config_path,
-                                             std::vector<std::string>& learned) {
+                                             std::vector<std::string>& learned,
+                                             const mud::MudSource& source) {
   auto text = read_file(config_path, policy::kMaxConfigBytes);
   if (!text) return unexpected(text.error());
   auto cfg = policy::parse_gateway_config(*text);
@@ -212,10 +243,17 @@ Result<GatewayState, std::string> load_state(const std::string& config_path,
     e.addrs = d.addrs;
     e.my_controller = d.my_controller;
     if (!d.mud.empty()) {
-      if (d.mud.find("://") != std::string::npos)
-        return unexpected(config_path + ": device " + d.name +
-                          ": MUD URLs are fetched when the device announces them; give a local "
-                          "file here (warden mud check FILE verifies one)");
+      if (d.mud.find("://") != std::string::npos) {
+        // A configured URL: fetched, checked and verified like an announced one (a local
+        // file, below, is a copy the operator vetted).
+        auto got = source.acquire(d.mud, mud::UrlOrigin::kConfigured);
+        if (!got) return unexpected("device " + d.name + ": " + got.error());
+        auto pol = policy::from_mud(got->mud);
+        if (!pol) return unexpected("device " + d.name + ": " + d.mud + ": " + pol.error());
+        e.policy = std::move(*pol);
+        s.devices.push_back(std::move(e));
+        continue;
+      }
       fs::path p = d.mud;
       if (p.is_relative()) p = base / p;
       auto mud_text = read_file(p.string(), mud::kMaxMudBytes);
@@ -249,6 +287,108 @@ bool write_dnsmasq(const Options& o, const GatewayState& s) {
   }
   return true;
 }
+
+// ------------------------------------------------------------------------ MUD acquisition
+
+// The trust store and the source built from the options; the source keeps a reference to the
+// store, so both live here, at a stable address.
+struct MudAcquisition {
+  mud::TrustStore trust;
+  std::unique_ptr<mud::MudSource> source;
+};
+
+Result<std::unique_ptr<MudAcquisition>, std::string> make_mud_source(const Options& o) {
+  auto a = std::make_unique<MudAcquisition>();
+  if (!o.mud_trust.ca_file.empty() || !o.mud_trust.ca_dir.empty()) {
+    auto t = mud::TrustStore::load(o.mud_trust);
+    if (!t) return unexpected(t.error());
+    a->trust = std::move(*t);
+  }
+  mud::SourceOptions so;
+  so.allow_unsigned = o.mud_allow_unsigned;
+  so.cache_dir = o.state_dir + "/mud-cache";
+  // A vendor's server outage must not drop a device's policy: an expired copy that still
+  // verifies keeps being enforced (marked stale) until a refetch works.
+  so.stale_if_error = true;
+  std::error_code ec;
+  fs::create_directories(so.cache_dir, ec);
+  const std::string tls_ca = o.mud_tls_ca;
+  mud::Fetcher fetcher = [tls_ca](const fetch::FetchRequest& request) {
+    fetch::FetchRequest r = request;
+    r.tls_ca_file = tls_ca;
+    r.connect_timeout_s = 10;
+    r.timeout_s = 30;
+    return fetch::fetch(r);
+  };
+  a->source = std::make_unique<mud::MudSource>(so, a->trust, fetcher, nullptr);
+  return a;
+}
+
+// Fetches announced MUD URLs off the capture thread: a slow or dead vendor server must not
+// stall the capture. Bounded queue; results are collected by the capture loop.
+class MudWorker {
+ public:
+  struct Job {
+    MacAddr mac;
+    std::string url;
+    mud::UrlOrigin origin = mud::UrlOrigin::kDhcp;
+  };
+  struct Done {
+    Job job;
+    Result<mud::Acquired, std::string> result;
+  };
+  static constexpr std::size_t kMaxQueued = 64;
+
+  explicit MudWorker(const mud::MudSource& source) : source_(source), thread_([this] { run(); }) {}
+  ~MudWorker() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  bool submit(Job job) {
+    {
+      std::lock_guard lock(mu_);
+      if (queue_.size() >= kMaxQueued) return false;
+      queue_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+    return true;
+  }
+  std::vector<Done> take_done() {
+    std::lock_guard lock(mu_);
+    std::vector<Done> out;
+    out.swap(done_);
+    return out;
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+        if (stop_) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      auto r = source_.acquire(job.url, job.origin);
+      std::lock_guard lock(mu_);
+      done_.push_back(Done{std::move(job), std::move(r)});
+    }
+  }
+
+  const mud::MudSource& source_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  std::vector<Done> done_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once everything above exists
+};
 
 // --------------------------------------------------------------------- control socket
 
@@ -393,7 +533,7 @@ class Gateway {
       return decision("quarantine", enf_.quarantine(std::move(*e)));
     }
     if (c == "release") return decision("release", enf_.release(device));
-    if (c == "status") return status_json(true);
+    if (c == "status") return json_error("status is answered without the lock");
     return json_error("unknown command \"" + c + "\" (quarantine, release, status, profile, lock, relax)");
   }
 
@@ -412,8 +552,12 @@ class Gateway {
   }
 
   // With `mu` held.
+  // Called WITHOUT `mu`: reading the kernel's counters takes long with many devices, and a
+  // quarantine must not wait for it.
   std::string status_json(bool running) {
-    auto c = enf_.counters();
+    auto c = enf_.read_counters();
+    std::lock_guard lock(mu);
+    if (c) enf_.complete_counters(*c);
     std::string js;
     JsonWriter w(js);
     w.begin_object().field("ok", true).field("running", running);
@@ -489,8 +633,11 @@ class Gateway {
   }
 
   // Prometheus text format, for node_exporter's textfile collector or a scrape by file.
+  // Called WITHOUT `mu` (control thread, every 10 s), like status_json.
   void write_metrics() {
-    auto c = enf_.counters();
+    auto c = enf_.read_counters();
+    std::lock_guard lock(mu);
+    if (c) enf_.complete_counters(*c);
     std::string m;
     m += "# HELP warden_gateway_generation Ruleset generation in force.\n# TYPE warden_gateway_generation gauge\n";
     m += "warden_gateway_generation " + std::to_string(enf_.generation()) + "\n";
@@ -553,6 +700,33 @@ class Gateway {
   }
 
   void set_inventory(const inventory::DeviceInventory* inv) { inventory_ = inv; }
+  void set_mud_worker(MudWorker* w) { mud_worker_ = w; }
+
+  // A device announced its MUD URL (DHCP option 161, LLDP): fetch it once per device and URL
+  // (again ten minutes after a failure), on the worker. Capture thread.
+  void on_mud_url(const MacAddr& mac, const std::string& url, mud::UrlOrigin origin, Timestamp now) {
+    if (!mud_worker_ || url.empty() || mac.is_multicast() || mac.is_zero()) return;
+    if (announced_.size() >= 4096 && !announced_.count(mac)) return;  // a MAC flood stays bounded
+    auto& seen = announced_[mac];
+    if (seen.url == url && (seen.ok || now < seen.retry_at)) return;
+    seen.url = url;
+    seen.ok = false;
+    seen.retry_at = now + 600 * kNsPerSec;
+    if (!o_.mud_local_urls && policy::url_host_is_local(url)) {
+      std::string js;
+      JsonWriter w(js);
+      w.begin_object().field("ts", now_text()).field("event", "mud").field("device", mac.to_string())
+          .field("url", url).field("origin", mud::origin_name(origin)).field("ok", false)
+          .field("error", "the URL names a local address; not fetched (--mud-allow-local-urls)")
+          .end_object();
+      event(js);
+      return;
+    }
+    if (!mud_worker_->submit({mac, url, origin})) seen.retry_at = now;  // queue full: next time
+  }
+  void mud_done(const MacAddr& mac, bool ok) { announced_[mac].ok = ok; }
+
+
 
   // Whether the device an alert names is the one that misbehaved, not its victim: some
   // findings are about the target (a device exposed in cleartext, a service under password
@@ -597,10 +771,23 @@ class Gateway {
   Enforcer& enf_;
   std::FILE* events_ = nullptr;
   const inventory::DeviceInventory* inventory_ = nullptr;  // the pipeline's; capture thread only
+  MudWorker* mud_worker_ = nullptr;
+  struct Announced {
+    std::string url;
+    bool ok = false;
+    Timestamp retry_at = 0;
+  };
+  std::map<MacAddr, Announced> announced_;  // capture thread only
 };
 
 void GatewaySink::on_observation(const dissect::Observation& o) {
   if (const auto* dns = std::get_if<dissect::DnsObservation>(&o.body)) gw_.on_dns(o, *dns);
+  if (o.ctx.has_src_mac) {
+    if (const auto* dhcp = std::get_if<protocols::DhcpMessage>(&o.body); dhcp && !dhcp->mud_url.empty())
+      gw_.on_mud_url(o.ctx.src_mac, dhcp->mud_url, mud::UrlOrigin::kDhcp, o.ctx.ts);
+    if (const auto* lldp = std::get_if<protocols::LldpMessage>(&o.body); lldp && !lldp->mud_url.empty())
+      gw_.on_mud_url(o.ctx.src_mac, lldp->mud_url, mud::UrlOrigin::kLldp, o.ctx.ts);
+  }
   inner_.on_observation(o);
 }
 
@@ -658,7 +845,14 @@ bool is_deferred(const std::string& line) {
 }
 
 void serve_control(int lfd, Gateway& gw) {
+  // Metrics are written here, not on the capture thread: reading every counter of a large
+  // table takes long enough to make the capture fall behind.
+  auto last_metrics = std::chrono::steady_clock::now() - std::chrono::seconds(10);
   while (!g_gw_stop.load()) {
+    if (std::chrono::steady_clock::now() - last_metrics >= std::chrono::seconds(10)) {
+      gw.write_metrics();
+      last_metrics = std::chrono::steady_clock::now();
+    }
     pollfd p{lfd, POLLIN, 0};
     if (poll(&p, 1, 200) <= 0) continue;
     int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -687,6 +881,8 @@ void serve_control(int lfd, Gateway& gw) {
                    ? answer.get()
                    : json_error("the gateway did not answer in time")) +
               "\n";
+    } else if (request_cmd(line) == "status") {
+      reply = gw.status_json(true) + "\n";
     } else {
       std::lock_guard lock(gw.mu);
       reply = gw.handle(line) + "\n";
@@ -796,6 +992,71 @@ std::string handle_deferred(const std::string& line, Enforcer& enf, const Learne
   return js;
 }
 
+// A MUD file a device announced arrived (capture thread, `mu` held): the device is enforced
+// with it, unless the configuration gives that device a policy of its own (the operator's
+// word wins over the device's). True when the ruleset changed.
+bool adopt_announced(MudWorker::Done& done, Enforcer& enf, Gateway& gw,
+                     const inventory::DeviceInventory& inventory, std::set<MacAddr>& announced,
+                     const Options& o) {
+  const std::string mac = done.job.mac.to_string();
+  std::string js;
+  JsonWriter w(js);
+  w.begin_object().field("ts", Gateway::now_text()).field("event", "mud").field("device", mac)
+      .field("url", done.job.url).field("origin", mud::origin_name(done.job.origin));
+  auto finish = [&](bool changed) {
+    w.end_object();
+    gw.event(js);
+    return changed;
+  };
+  if (!done.result) {
+    gw.mud_done(done.job.mac, false);
+    if (!o.quiet) std::fprintf(stderr, "warden gateway: MUD file of %s not used: %s\n", mac.c_str(), done.result.error().c_str());
+    w.field("ok", false).field("error", done.result.error());
+    return finish(false);
+  }
+  gw.mud_done(done.job.mac, true);
+  const mud::Acquired& got = *done.result;
+  w.field("ok", true)
+      .field("signature", got.signature == mud::SignatureState::kVerified ? "verified" : "unsigned")
+      .field("signer", got.signer.signer_subject)
+      .field("from_cache", got.from_cache)
+      .field("stale", got.stale);
+  auto pol = policy::from_mud(got.mud);
+  if (!pol) {
+    w.field("applied", false).field("error", pol.error());
+    return finish(false);
+  }
+  auto devices = enf.state().devices;
+  DeviceEntry* entry = nullptr;
+  for (auto& d : devices)
+    if (d.mac && *d.mac == done.job.mac) entry = &d;
+  if (entry && !announced.count(done.job.mac)) {
+    w.field("applied", false).field("why", "the configuration gives " + entry->name + " its own policy");
+    return finish(false);
+  }
+  if (!entry) {
+    devices.push_back(DeviceEntry{});
+    entry = &devices.back();
+    entry->name = mac;
+    entry->mac = done.job.mac;
+    if (const auto* inv = inventory.find(done.job.mac))
+      for (const auto& a : inv->addresses)
+        if (a.ip.is_local_unicast()) entry->addrs.push_back(a.ip);
+  }
+  entry->policy = std::move(*pol);
+  announced.insert(done.job.mac);
+  auto r = enf.set_devices(std::move(devices), wall_ns());
+  if (!r) {
+    w.field("applied", false).field("error", r.error());
+    return finish(false);
+  }
+  w.field("applied", true).field("generation", r->generation);
+  if (!o.quiet)
+    std::fprintf(stderr, "warden gateway: %s enforces the MUD file it announced (%s, %s)\n", mac.c_str(),
+                 done.job.url.c_str(), got.signature == mud::SignatureState::kVerified ? "signature verified" : "unsigned");
+  return finish(true);
+}
+
 int cmd_run(Options& o) {
   if (o.lan.empty() || o.config.empty()) {
     std::fprintf(stderr, "warden gateway run: needs --lan IFACE and --config FILE\nTry 'warden gateway --help'.\n");
@@ -808,8 +1069,13 @@ int cmd_run(Options& o) {
     return kExitFatal;
   }
   ::unlink((o.state_dir + "/ready").c_str());
+  auto acquisition = make_mud_source(o);
+  if (!acquisition) {
+    std::fprintf(stderr, "warden gateway: %s\n", acquisition.error().c_str());
+    return kExitFatal;
+  }
   std::vector<std::string> learned;
-  auto state = load_state(o.config, learned);
+  auto state = load_state(o.config, learned, *(*acquisition)->source);
   if (!state) {
     std::fprintf(stderr, "warden gateway: %s\n", state.error().c_str());
     return kExitFatal;
@@ -902,6 +1168,10 @@ int cmd_run(Options& o) {
   pc.detect.alert_listener = [&gw](const detect::Alert& a) { gw.on_alert(a); };
   pipeline::Pipeline pipe(pc, nullptr, sink);
   gw.set_inventory(&pipe.inventory());
+  std::unique_ptr<MudWorker> mud_worker;
+  if (o.mud_announced) mud_worker = std::make_unique<MudWorker>(*(*acquisition)->source);
+  gw.set_mud_worker(mud_worker.get());
+  std::set<MacAddr> announced_devices;  // enforced from the MUD file they announced
   const Learned profiles{pipe, baseline, learned};
   // Profiles locked before a restart, or learned then, are in force again at once.
   {
@@ -931,12 +1201,8 @@ int cmd_run(Options& o) {
     std::ofstream ready(o.state_dir + "/ready");
     ready << getpid() << "\n";
   }
-  {
-    std::lock_guard lock(gw.mu);
-    gw.write_metrics();
-  }
   const auto start = std::chrono::steady_clock::now();
-  auto last_metrics = start, last_learned = start, last_baseline = start;
+  auto last_learned = start, last_baseline = start;
   int status = kExitOk;
   while (!g_gw_stop.load()) {
     auto n = (*source)->dispatch(
@@ -958,6 +1224,31 @@ int cmd_run(Options& o) {
       gw.deferred.pop_front();
       if (rebuilt && !write_dnsmasq(o, enf.state())) status = kExitFatal;
     }
+    if (mud_worker) {
+      for (auto& done : mud_worker->take_done())
+        if (adopt_announced(done, enf, gw, pipe.inventory(), announced_devices, o) && !write_dnsmasq(o, enf.state()))
+          status = kExitFatal;
+    }
+    if (now - last_learned >= std::chrono::seconds(30) && !announced_devices.empty()) {
+      // Devices known by their announcement get the addresses the inventory saw them use.
+      auto devices = enf.state().devices;
+      bool changed = false;
+      for (auto& d : devices) {
+        if (!d.mac || !announced_devices.count(*d.mac)) continue;
+        if (const auto* inv = pipe.inventory().find(*d.mac)) {
+          std::vector<IpAddr> addrs;
+          for (const auto& a : inv->addresses)
+            if (a.ip.is_local_unicast()) addrs.push_back(a.ip);
+          if (addrs != d.addrs) {
+            d.addrs = std::move(addrs);
+            changed = true;
+          }
+        }
+      }
+      if (changed)
+        if (auto r = enf.set_devices(std::move(devices), wall_ns()); !r)
+          std::fprintf(stderr, "warden gateway: %s\n", r.error().c_str());
+    }
     if (now - last_learned >= std::chrono::seconds(30) && !learned.empty()) {
       last_learned = now;
       pipe.publish_devices();
@@ -973,10 +1264,6 @@ int cmd_run(Options& o) {
     if (now - last_baseline >= std::chrono::minutes(5)) {
       last_baseline = now;
       save();
-    }
-    if (now - last_metrics >= std::chrono::seconds(10)) {
-      last_metrics = now;
-      gw.write_metrics();
     }
     if (o.duration_s && now - start >= std::chrono::seconds(o.duration_s)) break;
   }
@@ -995,8 +1282,8 @@ int cmd_run(Options& o) {
   (void)(*writer)->close();
   ::unlink(socket_path(o).c_str());
   ::unlink((o.state_dir + "/ready").c_str());
-  std::lock_guard lock(gw.mu);
   gw.write_metrics();
+  std::lock_guard lock(gw.mu);
   if (o.flush_on_exit) {
     auto r = (*nft)->apply("table inet warden {}\ndelete table inet warden\n");
     if (!o.quiet) std::fprintf(stderr, "warden gateway: %s\n", r ? "rules removed (--flush-on-exit): the network is open" : r.error().c_str());
@@ -1015,8 +1302,13 @@ int cmd_rules(Options& o) {
     std::fprintf(stderr, "warden gateway rules: needs --config FILE\n");
     return kExitUsage;
   }
+  auto acquisition = make_mud_source(o);
+  if (!acquisition) {
+    std::fprintf(stderr, "warden gateway: %s\n", acquisition.error().c_str());
+    return kExitFatal;
+  }
   std::vector<std::string> learned;
-  auto state = load_state(o.config, learned);
+  auto state = load_state(o.config, learned, *(*acquisition)->source);
   if (!state) {
     std::fprintf(stderr, "warden gateway: %s\n", state.error().c_str());
     return kExitFatal;
@@ -1063,8 +1355,12 @@ void print_status(const std::string& json) {
       const JsonValue* dv = r.find("device");
       const JsonValue* rv = r.find("rule");
       const JsonValue* pv = r.find("packets");
-      std::printf("  %-20s %-50s %lld packets\n", dv ? dv->as_string().c_str() : "",
-                  rv ? rv->as_string().c_str() : "",
+      const JsonValue* cv = r.find("chain");
+      const std::string chain = cv && cv->is_string() ? cv->as_string() : "";
+      const bool out = chain.size() > 2 && (chain.compare(chain.size() - 2, 2, "_o") == 0 ||
+                                            chain.compare(chain.size() - 3, 3, "_qo") == 0);
+      std::printf("  %-20s %-11s %-50s %lld packets\n", dv ? dv->as_string().c_str() : "",
+                  out ? "from device" : "to device", rv ? rv->as_string().c_str() : "",
                   pv ? static_cast<long long>(pv->as_integer().value_or(0)) : 0LL);
     }
   }

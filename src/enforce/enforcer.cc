@@ -74,10 +74,14 @@ Result<Applied, std::string> Enforcer::rebuild(Timestamp now) {
   names_ = needed_names(state_);
   const std::uint64_t next = generation_ + 1;
   Rendered r = render_table(state_, next, now);
+  // Counters of a table this run wrote are carried over the replacement (a previous run's
+  // are not: totals count from this start).
+  if (applied_once_) carry_counters();
   Applied a;
   auto ok = apply(r.script, a.apply_us);
   if (!ok) return unexpected("could not apply the ruleset: " + ok.error());
   generation_ = next;
+  applied_once_ = true;
   if (store_) {
     auto saved = store_->set_generation(generation_);
     if (!saved) return unexpected(saved.error());
@@ -222,24 +226,70 @@ std::string table_comment(NftBackend& nft) {
   return end == std::string::npos ? std::string() : text->substr(at, end - at);
 }
 
-Result<Counters, std::string> Enforcer::counters() {
+Result<Counters, std::string> Enforcer::raw_counters() {
   auto json = nft_.list_json("list table inet warden");
   if (!json) return unexpected(json.error());
   auto c = parse_counters(*json);
   if (!c) return c;
-  if (c->table_comment.empty()) c->table_comment = table_comment(nft_);
-  // Name devices as the user knows them.
-  for (auto& dc : c->devices) {
-    for (const auto& d : state_.devices)
-      if (device_key(d.mac, d.addrs) == dc.key) dc.name = d.name;
-    for (const auto& q : state_.quarantine)
-      if (dc.name.empty() && device_key(q.mac, q.addrs) == dc.key) dc.name = q.device;
+  // One rule name may stand for several nft rules (its IPv4 and IPv6 forms): one counter.
+  std::map<std::pair<std::string, std::string>, RuleCounter> merged;
+  for (auto& r : c->rules) {
+    auto& m = merged[{r.chain, r.rule}];
+    if (m.chain.empty()) m = r;
+    else {
+      m.packets += r.packets;
+      m.bytes += r.bytes;
+    }
   }
-  for (auto& rc : c->rules) {
-    for (const auto& dc : c->devices)
-      if (dc.key == rc.device && !dc.name.empty()) rc.device = dc.name;
-  }
+  c->rules.clear();
+  for (auto& [k, r] : merged) c->rules.push_back(std::move(r));
   return c;
+}
+
+Result<Counters, std::string> Enforcer::counters() {
+  auto c = raw_counters();
+  if (!c) return c;
+  complete_counters(*c);
+  return c;
+}
+
+void Enforcer::complete_counters(Counters& c) const {
+  if (c.table_comment.empty()) c.table_comment = "warden gateway generation " + std::to_string(generation_);
+  // What the tables this run replaced had counted (a rebuild starts the kernel's counters
+  // from zero): the totals run from the start of this warden.
+  for (auto& dc : c.devices)
+    if (auto it = carried_drops_.find(dc.key); it != carried_drops_.end()) {
+      dc.drop_packets += it->second.first;
+      dc.drop_bytes += it->second.second;
+    }
+  for (auto& rc : c.rules)
+    if (auto it = carried_rules_.find(rc.chain + "|" + rc.rule); it != carried_rules_.end()) {
+      rc.packets += it->second.first;
+      rc.bytes += it->second.second;
+    }
+  // Name devices as the user knows them.
+  std::map<std::string, std::string> names;
+  for (const auto& q : state_.quarantine) names[device_key(q.mac, q.addrs)] = q.device;
+  for (const auto& d : state_.devices) names[device_key(d.mac, d.addrs)] = d.name;
+  for (auto& dc : c.devices)
+    if (auto it = names.find(dc.key); it != names.end()) dc.name = it->second;
+  for (auto& rc : c.rules)
+    if (auto it = names.find(rc.device); it != names.end()) rc.device = it->second;
+}
+
+void Enforcer::carry_counters() {
+  auto c = raw_counters();
+  if (!c) return;  // no table yet (first start), or unreadable: nothing to carry
+  for (const auto& dc : c->devices) {
+    auto& t = carried_drops_[dc.key];
+    t.first += dc.drop_packets;
+    t.second += dc.drop_bytes;
+  }
+  for (const auto& rc : c->rules) {
+    auto& t = carried_rules_[rc.chain + "|" + rc.rule];
+    t.first += rc.packets;
+    t.second += rc.bytes;
+  }
 }
 
 Result<Counters, std::string> parse_counters(std::string_view json) {

@@ -99,7 +99,15 @@ class Enforcer {
   Result<bool, std::string> flush();
   bool pending() const { return !pending_.empty(); }
 
+  // Drop and rule counters since this enforcer started: the kernel's, plus what the tables it
+  // replaced had counted. Rules written twice (IPv4 and IPv6) are one counter.
   Result<Counters, std::string> counters();
+  // The same in two steps, for a caller that shares the enforcer between threads: reading the
+  // kernel's counters touches no enforcer state and may take long (a second at 1,000
+  // devices), so it runs without the caller's lock; adding what is carried and naming the
+  // devices is quick and needs it.
+  Result<Counters, std::string> read_counters() { return raw_counters(); }
+  void complete_counters(Counters& c) const;
 
   // The user's decisions on learned profiles (device -> "locked" / "relaxed"), persisted.
   const std::map<std::string, std::string>& profile_states() const { return profiles_; }
@@ -111,12 +119,17 @@ class Enforcer {
 
  private:
   Result<bool, std::string> apply(const std::string& script, std::int64_t& us);
+  Result<Counters, std::string> raw_counters();
+  void carry_counters();
 
   NftBackend& nft_;
   StateStore* store_;
   GatewayState state_;
   std::vector<std::string> names_;  // needed_names(state_), sorted
   std::map<std::string, std::string> profiles_;
+  bool applied_once_ = false;
+  // Totals of the tables this run replaced, by device key and by "chain|rule".
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> carried_drops_, carried_rules_;
   std::uint64_t generation_ = 0;
   std::string pending_;
   std::vector<std::pair<std::string, std::pair<std::vector<IpAddr>, Timestamp>>> pending_store_;

@@ -42,6 +42,7 @@ LibNftables::~LibNftables() {
 }
 
 Result<bool, std::string> LibNftables::apply(std::string_view script) {
+  std::lock_guard lock(apply_mu_);
   const std::string buf(script);
   if (nft_run_cmd_from_buffer(apply_, buf.c_str()) != 0) {
     std::string err = first_error(apply_);
@@ -53,6 +54,7 @@ Result<bool, std::string> LibNftables::apply(std::string_view script) {
 }
 
 Result<std::string, std::string> LibNftables::list_json(std::string_view command) {
+  std::lock_guard lock(list_mu_);
   const std::string buf(command);
   if (nft_run_cmd_from_buffer(list_, buf.c_str()) != 0) return unexpected(first_error(list_));
   const char* out = nft_ctx_get_output_buffer(list_);
@@ -60,6 +62,7 @@ Result<std::string, std::string> LibNftables::list_json(std::string_view command
 }
 
 Result<std::string, std::string> LibNftables::list_text(std::string_view command) {
+  std::lock_guard lock(apply_mu_);
   const std::string buf(command);
   if (nft_run_cmd_from_buffer(apply_, buf.c_str()) != 0) return unexpected(first_error(apply_));
   const char* out = nft_ctx_get_output_buffer(apply_);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,9 @@ class LibNftables final : public NftBackend {
 
  private:
   LibNftables(nft_ctx* apply_ctx, nft_ctx* list_ctx) : apply_(apply_ctx), list_(list_ctx) {}
+  // A context is not thread-safe: one lock each, so a slow listing (status, metrics) on one
+  // thread never waits for, nor delays, a change applied on another.
+  std::mutex apply_mu_, list_mu_;
   nft_ctx* apply_;
   nft_ctx* list_;
 };

@@ -100,8 +100,9 @@ struct SlistDeleter {
 };
 
 FetchResult fetch_url(const FetchRequest& r) {
-  // curl_easy_init performs libcurl's one-time global initialisation when nobody did; the
-  // CLI fetches from a single thread, so that is safe here.
+  // curl_easy_init performs libcurl's one-time global initialisation when nobody did. That is
+  // thread-safe only where libcurl reports CURL_VERSION_THREADSAFE (7.84+; Debian 12's 7.88
+  // does); a multi-threaded caller on an older libcurl calls curl_global_init at start.
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return unexpected("could not fetch " + r.source + ": libcurl failed to start");
   CURL* c = curl.get();

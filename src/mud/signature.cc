@@ -9,8 +9,11 @@
 // clang-format on
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <climits>
+#include <cstring>
 #include <filesystem>
 
 namespace warden::mud {
@@ -64,8 +67,8 @@ std::string name_text(const X509_NAME* name) {
   return n > 0 ? std::string(p, static_cast<std::size_t>(n)) : std::string();
 }
 
-// Why CMS_verify failed, in words, from the first CMS error on the queue (CMS_verify raises
-// exactly one: certificate checks run first, then the signature over the content).
+// Why CMS_verify failed, in words, from the first CMS error on the queue: it names the step
+// that failed (certificate checks run first, then the signature over the content).
 std::string verify_failure(bool trust_empty) {
   unsigned long first = 0;
   std::string detail;
@@ -141,6 +144,9 @@ Result<TrustStore, std::string> TrustStore::load(const TrustOptions& options) {
   X509_STORE* store = t.state_->store;
   if (!store) return unexpected(std::string("cannot create a certificate store"));
   if (!options.ca_file.empty()) {
+    // OpenSSL words a missing file as "system lib"; say it plainly first.
+    if (::access(options.ca_file.c_str(), R_OK) != 0)
+      return unexpected("cannot load CA file " + options.ca_file + ": " + std::strerror(errno));
     if (X509_STORE_load_file(store, options.ca_file.c_str()) != 1)
       return unexpected("cannot load CA file " + options.ca_file + ": " + openssl_reason());
     t.empty_ = false;

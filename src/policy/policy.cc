@@ -256,6 +256,13 @@ std::string url_authority(std::string_view url) {
   return normalize_dns_name(host);
 }
 
+bool url_host_is_local(std::string_view url) {
+  std::string host = url_authority(url);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  auto ip = IpAddr::parse(host);
+  return ip && (ip->is_local_unicast() || ip->is_unspecified() || ip->is_multicast());
+}
+
 std::string normalize_dns_name(std::string_view name) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   if (name.empty() || name.size() > 253) return {};

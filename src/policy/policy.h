@@ -95,6 +95,11 @@ Result<DevicePolicy, std::string> from_mud(const mud::MudFile& mud);
 // lower-cased; empty when it has none. RFC 8520's manufacturer of a MUD URL.
 std::string url_authority(std::string_view url);
 
+// Whether a URL's host is a literal local address (loopback, private, link-local, unspecified
+// or multicast): a device announcing such a MUD URL would make the gateway fetch from inside
+// the network. Host names are not resolved here.
+bool url_host_is_local(std::string_view url);
+
 // A DNS name as policies store it: lower case, no trailing dot. Empty when not a valid name.
 std::string normalize_dns_name(std::string_view name);
 

@@ -47,6 +47,16 @@ TEST(Names, AuthorityAndNormalisation) {
   EXPECT_EQ(normalize_dns_name("white space.com"), "");
 }
 
+TEST(Names, LocalUrlHosts) {
+  EXPECT_TRUE(url_host_is_local("https://127.0.0.1:8443/plug.json"));
+  EXPECT_TRUE(url_host_is_local("https://192.168.1.1/x"));
+  EXPECT_TRUE(url_host_is_local("https://[::1]:443/x"));
+  EXPECT_TRUE(url_host_is_local("https://[fe80::1]/x"));
+  EXPECT_TRUE(url_host_is_local("https://0.0.0.0/x"));
+  EXPECT_FALSE(url_host_is_local("https://203.0.113.7/x"));
+  EXPECT_FALSE(url_host_is_local("https://mud.example.com/x"));
+}
+
 TEST(FromMud, LuminaireUsesEveryAbstraction) {
   DevicePolicy p = mud_policy("cisco_mudmanager_Luminaire_150.json");
   EXPECT_EQ(p.source, DevicePolicy::Source::kMud);
