@@ -60,6 +60,8 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 say "network $P: router, internet, 1 device"
 gw_up "$P" 1
 

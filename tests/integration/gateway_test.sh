@@ -42,6 +42,8 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 if ! ip netns add "${P}probe" 2>/dev/null; then echo "skipped: cannot create namespaces"; exit 77; fi
 ip netns del "${P}probe"
 if ! gw_up "$P" 5 2>"$tmp/gw_up.log"; then
