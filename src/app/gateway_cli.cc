@@ -992,6 +992,15 @@ std::string handle_deferred(const std::string& line, Enforcer& enf, const Learne
   return js;
 }
 
+// The MUD source (trust store, cache) and the desired state from the configuration.
+Result<GatewayState, std::string> load_desired(const Options& o, std::vector<std::string>& learned,
+                                               std::unique_ptr<MudAcquisition>& acquisition) {
+  auto a = make_mud_source(o);
+  if (!a) return unexpected(a.error());
+  acquisition = std::move(*a);
+  return load_state(o.config, learned, *acquisition->source);
+}
+
 // A MUD file a device announced arrived (capture thread, `mu` held): the device is enforced
 // with it, unless the configuration gives that device a policy of its own (the operator's
 // word wins over the device's). True when the ruleset changed.
@@ -1069,13 +1078,9 @@ int cmd_run(Options& o) {
     return kExitFatal;
   }
   ::unlink((o.state_dir + "/ready").c_str());
-  auto acquisition = make_mud_source(o);
-  if (!acquisition) {
-    std::fprintf(stderr, "warden gateway: %s\n", acquisition.error().c_str());
-    return kExitFatal;
-  }
+  std::unique_ptr<MudAcquisition> acquisition;
   std::vector<std::string> learned;
-  auto state = load_state(o.config, learned, *(*acquisition)->source);
+  auto state = load_desired(o, learned, acquisition);
   if (!state) {
     std::fprintf(stderr, "warden gateway: %s\n", state.error().c_str());
     return kExitFatal;
@@ -1169,7 +1174,7 @@ int cmd_run(Options& o) {
   pipeline::Pipeline pipe(pc, nullptr, sink);
   gw.set_inventory(&pipe.inventory());
   std::unique_ptr<MudWorker> mud_worker;
-  if (o.mud_announced) mud_worker = std::make_unique<MudWorker>(*(*acquisition)->source);
+  if (o.mud_announced) mud_worker = std::make_unique<MudWorker>(*acquisition->source);
   gw.set_mud_worker(mud_worker.get());
   std::set<MacAddr> announced_devices;  // enforced from the MUD file they announced
   const Learned profiles{pipe, baseline, learned};
@@ -1302,13 +1307,9 @@ int cmd_rules(Options& o) {
     std::fprintf(stderr, "warden gateway rules: needs --config FILE\n");
     return kExitUsage;
   }
-  auto acquisition = make_mud_source(o);
-  if (!acquisition) {
-    std::fprintf(stderr, "warden gateway: %s\n", acquisition.error().c_str());
-    return kExitFatal;
-  }
+  std::unique_ptr<MudAcquisition> acquisition;
   std::vector<std::string> learned;
-  auto state = load_state(o.config, learned, *(*acquisition)->source);
+  auto state = load_desired(o, learned, acquisition);
   if (!state) {
     std::fprintf(stderr, "warden gateway: %s\n", state.error().c_str());
     return kExitFatal;

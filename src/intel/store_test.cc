@@ -6,26 +6,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/temp_dir.h"
+
 namespace warden::intel {
 namespace {
 
 namespace fs = std::filesystem;
 
 // A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "warden-store-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+struct TempDir : warden::TempDir {
+  TempDir() : warden::TempDir("warden-store") {}
 };
 
 void write_file(const std::string& path, const std::string& text) {

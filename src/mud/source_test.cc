@@ -9,6 +9,8 @@
 
 #include "mud/test_pki.h"
 
+#include "core/temp_dir.h"
+
 namespace warden::mud {
 namespace {
 
@@ -17,20 +19,9 @@ using testing::mud_json;
 using testing::pki_path;
 using testing::sign;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "warden-mud-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+// A fresh directory per test, removed afterwards.
+struct TempDir : warden::TempDir {
+  TempDir() : warden::TempDir("warden-mud") {}
 };
 
 // A web server in a map: URL -> body. Counts requests and remembers the last one.

@@ -58,22 +58,7 @@ ip netns exec ${P}i nc -lk 203.0.113.20 1883 >/dev/null 2>&1 &
 pids+=($!)
 
 # The MUD server, on the router's loopback (port picked by the kernel).
-cat >"$tmp/serve.py" <<'PY'
-import functools, http.server, os, ssl, sys
-www, cert, key, portfile = sys.argv[1:5]
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=www))
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-with open(portfile + ".tmp", "w") as f:
-    f.write(str(httpd.server_address[1]))
-os.rename(portfile + ".tmp", portfile)
-httpd.serve_forever()
-PY
-ip netns exec ${P}r python3 "$tmp/serve.py" "$tmp/www" "$pki/server.pem" "$pki/server.key" "$tmp/port" >/dev/null 2>&1 &
+ip netns exec ${P}r python3 "$(dirname "$0")/https_serve.py" "$tmp/www" "$pki/server.pem" "$pki/server.key" "$tmp/port" >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [[ -s "$tmp/port" ]] && break; sleep 0.1; done
 [[ -s "$tmp/port" ]] || { echo "FAIL the HTTPS server did not start"; exit 1; }

@@ -36,23 +36,8 @@ export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
 
 www=$tmp/www
 mkdir -p "$www"
-cat >"$tmp/serve.py" <<'EOF'
-import functools, http.server, ssl, sys
-www, cert, key, portfile = sys.argv[1:5]
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=www))
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-with open(portfile + ".tmp", "w") as f:
-    f.write(str(httpd.server_address[1]))
-import os; os.rename(portfile + ".tmp", portfile)
-httpd.serve_forever()
-EOF
 # Port 0: the kernel picks a free one and the server writes it down.
-python3 "$tmp/serve.py" "$www" "$pki/server.pem" "$pki/server.key" "$tmp/port" >"$tmp/server.log" 2>&1 &
+python3 "$(dirname "$0")/https_serve.py" "$www" "$pki/server.pem" "$pki/server.key" "$tmp/port" >"$tmp/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do [[ -s "$tmp/port" ]] && break; sleep 0.1; done
 if [[ ! -s "$tmp/port" ]]; then echo "FAIL the HTTPS server did not start:"; cat "$tmp/server.log"; exit 1; fi
