@@ -103,6 +103,8 @@ void gateway_help(std::FILE* out) {
       "  --dnsmasq FILE       write dnsmasq nftset= lines for the DNS names the policies use\n"
       "                       (a dnsmasq resolver on the router then fills the sets itself,\n"
       "                       before it answers; include FILE with conf-file=)\n"
+      "  --snaplen N          bytes captured per packet (default 4096: headers and the\n"
+      "                       messages the dissectors read, not whole GRO segments)\n"
       "  --duration S         stop after S seconds (tests)\n"
       "  --flush-on-exit      remove the rules when stopping (default: they stay in force)\n"
       "  -q, --quiet          no progress messages\n\n"
@@ -125,13 +127,14 @@ struct Options {
   bool mud_allow_unsigned = false, mud_announced = true, mud_local_urls = false;
   int quarantine_on = 0;  // 0 off, else the worst severity number that triggers (1 high, 2 medium)
   std::uint64_t duration_s = 0;
+  int snaplen = 4096;
   bool json = false, quiet = false, flush_on_exit = false;
   std::vector<std::string> args;
 };
 
 enum { kOptState = 1000, kOptConfig, kOptLan, kOptReason, kOptQuarantineOn, kOptOutput,
        kOptDuration, kOptJson, kOptFlush, kOptDnsmasq, kOptMudCa, kOptMudCaDir, kOptMudTlsCa,
-       kOptMudUnsigned, kOptNoMudAnnounced, kOptMudLocalUrls };
+       kOptMudUnsigned, kOptNoMudAnnounced, kOptMudLocalUrls, kOptSnaplen };
 
 bool parse_options(int argc, char** argv, Options& o, int& status) {
   static const option longs[] = {{"state", required_argument, nullptr, kOptState},
@@ -149,6 +152,7 @@ bool parse_options(int argc, char** argv, Options& o, int& status) {
                                  {"mud-allow-unsigned", no_argument, nullptr, kOptMudUnsigned},
                                  {"no-mud-announcements", no_argument, nullptr, kOptNoMudAnnounced},
                                  {"mud-allow-local-urls", no_argument, nullptr, kOptMudLocalUrls},
+                                 {"snaplen", required_argument, nullptr, kOptSnaplen},
                                  {"flush-on-exit", no_argument, nullptr, kOptFlush},
                                  {"quiet", no_argument, nullptr, 'q'},
                                  {"help", no_argument, nullptr, 'h'},
@@ -170,6 +174,17 @@ bool parse_options(int argc, char** argv, Options& o, int& status) {
       case kOptMudUnsigned: o.mud_allow_unsigned = true; break;
       case kOptNoMudAnnounced: o.mud_announced = false; break;
       case kOptMudLocalUrls: o.mud_local_urls = true; break;
+      case kOptSnaplen: {
+        char* end = nullptr;
+        const long v = std::strtol(optarg, &end, 10);
+        if (!end || *end || v < 256 || v > 262144) {
+          std::fprintf(stderr, "warden gateway: --snaplen takes 256..262144\n");
+          status = kExitUsage;
+          return false;
+        }
+        o.snaplen = static_cast<int>(v);
+        break;
+      }
       case kOptFlush: o.flush_on_exit = true; break;
       case 'q': o.quiet = true; break;
       case kOptDuration: {
@@ -498,6 +513,7 @@ class Gateway {
         .field("ts", now_text())
         .field("event", kind)
         .field("device", d.entry.device)
+        .field("mac", d.entry.mac ? d.entry.mac->to_string() : std::string())
         .field("reason", d.entry.reason)
         .field("by", d.entry.by)
         .field("decided_ns", static_cast<std::uint64_t>(d.decided_ns))
@@ -844,15 +860,35 @@ bool is_deferred(const std::string& line) {
   return c == "profile" || c == "lock" || c == "relax";
 }
 
-void serve_control(int lfd, Gateway& gw) {
-  // Metrics are written here, not on the capture thread: reading every counter of a large
-  // table takes long enough to make the capture fall behind.
-  auto last_metrics = std::chrono::steady_clock::now() - std::chrono::seconds(10);
+// Metrics every 10 s, on a thread of their own: reading every counter of a large table takes
+// about a second at 1,000 devices, which neither the capture nor a quarantine may wait for.
+void write_metrics_loop(Gateway& gw) {
+  auto next = std::chrono::steady_clock::now();
   while (!g_gw_stop.load()) {
-    if (std::chrono::steady_clock::now() - last_metrics >= std::chrono::seconds(10)) {
+    if (std::chrono::steady_clock::now() >= next) {
       gw.write_metrics();
-      last_metrics = std::chrono::steady_clock::now();
+      next = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+void send_reply(int fd, const std::string& reply) {
+  for (std::size_t off = 0; off < reply.size();) {
+    auto n = write(fd, reply.data() + off, reply.size() - off);
+    if (n <= 0) break;
+    off += static_cast<std::size_t>(n);
+  }
+  close(fd);
+}
+
+void serve_control(int lfd, Gateway& gw) {
+  // A status reads every counter (slow with many devices): it is answered on a thread of its
+  // own, at most kMaxStatus at once, so the next request (a quarantine) is served at once.
+  constexpr int kMaxStatus = 4;
+  std::atomic<int> status_running{0};
+  std::vector<std::thread> status_threads;
+  while (!g_gw_stop.load()) {
     pollfd p{lfd, POLLIN, 0};
     if (poll(&p, 1, 200) <= 0) continue;
     int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -882,18 +918,28 @@ void serve_control(int lfd, Gateway& gw) {
                    : json_error("the gateway did not answer in time")) +
               "\n";
     } else if (request_cmd(line) == "status") {
-      reply = gw.status_json(true) + "\n";
+      if (status_running.load() >= kMaxStatus) {
+        send_reply(fd, json_error("busy: too many status requests at once") + "\n");
+        continue;
+      }
+      ++status_running;
+      status_threads.emplace_back([fd, &gw, &status_running] {
+        send_reply(fd, gw.status_json(true) + "\n");
+        --status_running;
+      });
+      continue;
     } else {
       std::lock_guard lock(gw.mu);
       reply = gw.handle(line) + "\n";
     }
-    for (std::size_t off = 0; off < reply.size();) {
-      auto n = write(fd, reply.data() + off, reply.size() - off);
-      if (n <= 0) break;
-      off += static_cast<std::size_t>(n);
+    send_reply(fd, reply);
+    // Threads of finished status requests are joined as we go (at most kMaxStatus run).
+    if (status_threads.size() > 64 && status_running.load() == 0) {
+      for (auto& t : status_threads) t.join();
+      status_threads.clear();
     }
-    close(fd);
   }
+  for (auto& t : status_threads) t.join();
 }
 
 // Learned profiles: computed from the baseline and the inventory, on the capture thread.
@@ -1106,7 +1152,11 @@ int cmd_run(Options& o) {
     std::fprintf(stderr, "warden gateway: %s\n", applied.error().c_str());
     return kExitFatal;
   }
-  for (const auto& w : applied->warnings) std::fprintf(stderr, "warden gateway: warning: %s\n", w.c_str());
+  if (!o.quiet)
+    for (const auto& w : applied->warnings) std::fprintf(stderr, "warden gateway: warning: %s\n", w.c_str());
+  else if (!applied->warnings.empty())
+    std::fprintf(stderr, "warden gateway: %zu parts of policies could not be enforced (warden gateway rules lists them)\n",
+                 applied->warnings.size());
   if (!write_dnsmasq(o, enf.state())) return kExitFatal;
   Gateway gw(o, enf);
   {
@@ -1132,6 +1182,10 @@ int cmd_run(Options& o) {
   capture::LiveOptions live;
   live.interface = o.lan;
   live.immediate = true;
+  // What the dissectors read sits in the first few KB of a packet (headers, a DNS answer, a
+  // TLS hello, an HTTP request); copying all of a 64 KB GRO segment to user space for every
+  // forwarded packet is what a router's throughput pays for (bench/gateway_bench.sh).
+  live.snaplen = o.snaplen;
   auto source = capture::LiveSource::open(live);
   if (!source) {
     std::fprintf(stderr, "warden gateway: %s\n", source.error().c_str());
@@ -1202,6 +1256,7 @@ int cmd_run(Options& o) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   std::thread control([&] { serve_control(lfd, gw); });
+  std::thread metrics([&] { write_metrics_loop(gw); });
   {
     std::ofstream ready(o.state_dir + "/ready");
     ready << getpid() << "\n";
@@ -1279,6 +1334,7 @@ int cmd_run(Options& o) {
     gw.deferred.clear();
   }
   control.join();
+  metrics.join();
   close(lfd);
   g_gw_source = nullptr;
   pipe.finish();
@@ -1367,21 +1423,40 @@ void print_status(const std::string& json) {
   }
 }
 
-// Without a running gateway: what the kernel holds, and the stored quarantine.
+// Without a running gateway: what the kernel holds, and the stored quarantine. Exit status 1
+// (nobody is running the rules), but the answer is complete, in JSON with --json.
 int offline_status(const Options& o, const std::string& why) {
-  std::fprintf(stderr, "warden gateway: %s\n", why.c_str());
   auto nft = enforce::LibNftables::open();
-  if (!nft) return kExitFatal;
-  const std::string comment = enforce::table_comment(**nft);
+  const std::string comment = nft ? enforce::table_comment(**nft) : std::string();
+  std::vector<QuarantineEntry> quarantine;
+  if (auto store = enforce::StateStore::open(o.state_dir + "/gateway.db"))
+    if (auto st = (*store)->load()) quarantine = st->quarantine;
+  if (o.json) {
+    std::string js;
+    JsonWriter w(js);
+    w.begin_object().field("ok", true).field("running", false).field("why", why);
+    w.field("rules_in_force", !comment.empty()).field("table", comment);
+    w.key("devices").begin_array();
+    for (const auto& q : quarantine) {
+      w.begin_object().field("name", q.device);
+      if (q.mac) w.field("mac", q.mac->to_string());
+      w.key("addresses").begin_array();
+      for (const auto& a : q.addrs) w.value(a.to_string());
+      w.end_array();
+      w.field("quarantined", true).field("reason", q.reason).field("by", q.by)
+          .field("since_ns", static_cast<std::uint64_t>(q.since)).end_object();
+    }
+    w.end_array().end_object();
+    std::puts(js.c_str());
+    return kExitFatal;
+  }
+  std::fprintf(stderr, "warden gateway: %s\n", why.c_str());
   if (comment.empty()) {
     std::printf("No warden rules are in force: the network is open.\n");
     return kExitFatal;
   }
   std::printf("Not running. Rules in force (fail-static): %s\n", comment.c_str());
-  if (auto store = enforce::StateStore::open(o.state_dir + "/gateway.db"))
-    if (auto st = (*store)->load())
-      for (const auto& q : st->quarantine)
-        std::printf("  in quarantine: %s (%s)\n", q.device.c_str(), q.reason.c_str());
+  for (const auto& q : quarantine) std::printf("  in quarantine: %s (%s)\n", q.device.c_str(), q.reason.c_str());
   return kExitFatal;
 }
 

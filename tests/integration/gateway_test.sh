@@ -235,9 +235,9 @@ elif ! jq -e '(.latency_us | type) == "number" and .enforced_ns >= .decided_ns a
   echo "$line" >"$tmp/out"; bad "events.jsonl: the quarantine event lacks decided_ns <= enforced_ns or latency_us"
 else
   ok "events.jsonl: quarantine enforced $(jq .latency_us <<<"$line") us after the decision"
-  # The device is identified by its MAC whatever the operator typed (here: its name).
-  jq -e --arg m "$fridge_mac" '.device == $m' <<<"$line" >/dev/null && ok "events.jsonl: the event names fridge by MAC" ||
-    { echo "$line" >"$tmp/out"; bad "events.jsonl: device is $(jq -c .device <<<"$line"), expected fridge's MAC $fridge_mac (contract)"; }
+  # The device is named as configured and identified by its MAC, whatever the operator typed.
+  jq -e --arg m "$fridge_mac" '.device == "fridge" and .mac == $m' <<<"$line" >/dev/null && ok "events.jsonl: the event names fridge and its MAC" ||
+    { echo "$line" >"$tmp/out"; bad "events.jsonl: device/mac are $(jq -c '[.device, .mac]' <<<"$line"), expected fridge and $fridge_mac"; }
 fi
 [[ -s $state/metrics.prom ]] && ok "metrics.prom written" || { : >"$tmp/out"; bad "no $state/metrics.prom"; }
 
