@@ -519,6 +519,7 @@ class Gateway {
         .field("decided_ns", static_cast<std::uint64_t>(d.decided_ns))
         .field("enforced_ns", static_cast<std::uint64_t>(d.enforced_ns))
         .field("latency_us", static_cast<std::uint64_t>((d.enforced_ns - d.decided_ns) / 1000))
+        .field("warning", d.warning)
         .end_object();
     event(js);
   }
@@ -563,6 +564,7 @@ class Gateway {
         .field("device", r->entry.device)
         .field("reason", r->entry.reason)
         .field("latency_us", static_cast<std::uint64_t>((r->enforced_ns - r->decided_ns) / 1000))
+        .field("warning", r->warning)
         .end_object();
     return js;
   }
@@ -1536,6 +1538,8 @@ int cmd_gateway(int argc, char** argv) {
       const JsonValue* lat = doc->find("latency_us");
       std::printf("%s %s (enforced in %.2f ms)\n", sub == "quarantine" ? "Quarantined" : "Released",
                   o.args[0].c_str(), lat ? static_cast<double>(lat->as_integer().value_or(0)) / 1000.0 : 0.0);
+      if (const JsonValue* warn = doc->find("warning"); warn && warn->is_string() && !warn->as_string().empty())
+        std::fprintf(stderr, "warden gateway: warning: %s\n", warn->as_string().c_str());
     }
     return kExitOk;
   }

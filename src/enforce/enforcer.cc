@@ -134,18 +134,19 @@ Result<Decision, std::string> Enforcer::quarantine(QuarantineEntry e) {
   if (e.since == 0) e.since = d.decided_ns;
   for (const auto& q : state_.quarantine)
     if (same_device(q, e)) return unexpected(q.device + " is already in quarantine (" + q.reason + ")");
-  // Persist first: an acknowledged quarantine must survive a crash right after it.
-  if (store_) {
-    auto saved = store_->put_quarantine(e);
-    if (!saved) return unexpected(saved.error());
-  }
+  // Enforce first, then persist, then acknowledge: the device is cut off without waiting for
+  // the disk (an fsync costs more than the nft transaction), and the caller hears "done" once
+  // the quarantine would survive a crash. If it cannot be stored (a full disk), the device
+  // stays cut off (releasing a device that attacks because the disk is full would be worse)
+  // and the decision says it will not survive a restart.
   std::int64_t us = 0;
   auto ok = apply(render_quarantine(e, state_), us);
-  if (!ok) {
-    if (store_) (void)store_->remove_quarantine(e.device);
-    return unexpected("could not quarantine " + e.device + ": " + ok.error());
-  }
+  if (!ok) return unexpected("could not quarantine " + e.device + ": " + ok.error());
   d.enforced_ns = wall_ns();
+  if (store_) {
+    auto saved = store_->put_quarantine(e);
+    if (!saved) d.warning = "in force, but not recorded: it will not survive a restart (" + saved.error() + ")";
+  }
   stats_.last_change_us = us;
   ++stats_.quarantines;
   state_.quarantine.push_back(e);

@@ -41,6 +41,7 @@ struct Applied {
 struct Decision {
   QuarantineEntry entry;
   Timestamp decided_ns = 0, enforced_ns = 0;  // wall clock, around the commit
+  std::string warning;  // in force, but something the caller must hear (not persisted)
 };
 
 struct DeviceCounters {
