@@ -15,6 +15,7 @@ packages=(
   sqlite3 iproute2 iputils-ping procps python3  # integration tests: netns, ping, db checks
   hping3                    # integration tests: real floods between our own namespaces
   libnftables-dev nftables  # warden gateway: enforcement through libnftables
+  libnetfilter-conntrack-dev  # warden gateway: a quarantine forgets the device's connections
   iperf3 dnsmasq-base mosquitto mosquitto-clients curl netcat-openbsd dnsutils jq  # gateway tests and bench: real clients and servers in namespaces
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -626,6 +626,8 @@ class Gateway {
         .field("releases", st.releases)
         .field("dns_answers_used", st.dns_answers_used)
         .field("dns_addresses_added", st.dns_addresses_added)
+        .field("connections_forgotten", st.connections_forgotten)
+        .field("conntrack_errors", st.conntrack_errors)
         .field("last_rebuild_us", static_cast<std::uint64_t>(st.last_rebuild_us))
         .field("last_change_us", static_cast<std::uint64_t>(st.last_change_us))
         .end_object();
@@ -1148,7 +1150,8 @@ int cmd_run(Options& o) {
     std::fprintf(stderr, "warden gateway: %s\n", store.error().c_str());
     return kExitFatal;
   }
-  Enforcer enf(**nft, store->get());
+  enforce::LibConntrack conntrack;
+  Enforcer enf(**nft, store->get(), &conntrack);
   auto applied = enf.start(std::move(*state), wall_ns());
   if (!applied) {
     std::fprintf(stderr, "warden gateway: %s\n", applied.error().c_str());

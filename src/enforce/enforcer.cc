@@ -61,7 +61,21 @@ Result<Applied, std::string> Enforcer::start(GatewayState state, Timestamp now) 
         if (expiry > now) state_.resolved[name][ip] = expiry;
     (void)store_->prune(now);
   }
-  return rebuild(now);
+  auto a = rebuild(now);
+  // Connections a quarantined device opened while no warden ran (the rules were in force,
+  // but a reboot may have started from an empty table) are judged again.
+  if (a)
+    for (const auto& q : state_.quarantine) forget_connections(q.addrs);
+  return a;
+}
+
+void Enforcer::forget_connections(const std::vector<IpAddr>& addrs) {
+  if (!conntrack_ || addrs.empty()) return;
+  auto n = conntrack_->forget(addrs);
+  if (n)
+    stats_.connections_forgotten += *n;
+  else
+    ++stats_.conntrack_errors;
 }
 
 Result<Applied, std::string> Enforcer::set_devices(std::vector<DeviceEntry> devices,
@@ -142,6 +156,7 @@ Result<Decision, std::string> Enforcer::quarantine(QuarantineEntry e) {
   std::int64_t us = 0;
   auto ok = apply(render_quarantine(e, state_), us);
   if (!ok) return unexpected("could not quarantine " + e.device + ": " + ok.error());
+  forget_connections(e.addrs);
   d.enforced_ns = wall_ns();
   if (store_) {
     auto saved = store_->put_quarantine(e);

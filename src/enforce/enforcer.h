@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "enforce/conntrack.h"
 #include "enforce/nft.h"
 #include "enforce/ruleset.h"
 #include "enforce/state_store.h"
@@ -69,12 +70,16 @@ struct EnforcerStats {
   std::uint64_t dns_answers_used = 0, dns_addresses_added = 0;
   std::uint64_t quarantines = 0, releases = 0;
   std::int64_t last_rebuild_us = 0, last_change_us = 0;
+  std::uint64_t connections_forgotten = 0, conntrack_errors = 0;
 };
 
 class Enforcer {
  public:
-  // `store` may be null (nothing persisted: tests, `warden gateway rules`).
-  Enforcer(NftBackend& nft, StateStore* store) : nft_(nft), store_(store) {}
+  // `store` may be null (nothing persisted: tests, `warden gateway rules`); `conntrack` may be
+  // null (connections already open to or from a quarantined address are then cut only in the
+  // device's own direction, by its MAC).
+  Enforcer(NftBackend& nft, StateStore* store, ConntrackFlusher* conntrack = nullptr)
+      : nft_(nft), store_(store), conntrack_(conntrack) {}
 
   // Takes the desired state, adds what the store remembers (quarantine, resolved names), and
   // applies the whole table.
@@ -121,10 +126,12 @@ class Enforcer {
  private:
   Result<bool, std::string> apply(const std::string& script, std::int64_t& us);
   Result<Counters, std::string> raw_counters();
+  void forget_connections(const std::vector<IpAddr>& addrs);
   void carry_counters();
 
   NftBackend& nft_;
   StateStore* store_;
+  ConntrackFlusher* conntrack_;
   GatewayState state_;
   std::vector<std::string> names_;  // needed_names(state_), sorted
   std::map<std::string, std::string> profiles_;

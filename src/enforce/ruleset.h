@@ -7,9 +7,13 @@
 // before a distribution's own filter; it never touches input/output: the gateway's own DHCP,
 // DNS and management keep working whatever happens to a device):
 //
-//   forward:  quarantine maps (MAC or address -> goto <dev>_qo / <dev>_qi), checked before
-//             connection tracking, so a quarantine cuts connections already open;
-//             ct state established,related accept (replies of allowed connections);
+//   forward:  the quarantine map by MAC (-> goto <dev>_qo), before connection tracking, so a
+//             quarantined device's own packets stop at once, connections open or not;
+//             ct state established,related accept (replies of allowed connections): one
+//             lookup and this for the bulk of a router's packets;
+//             quarantine maps by address (-> <dev>_qo / <dev>_qi): the enforcer deletes the
+//             device's conntrack entries when it quarantines it, so every packet of its
+//             connections, either way, is new again and reaches these;
 //             from-device maps (MAC, or address when no MAC is known) -> jump <dev>_o;
 //             to-device maps (address) -> jump <dev>_i; otherwise accept (unmanaged devices).
 //   <dev>_o:  the device's rules for traffic it sends; an allow *returns*, so traffic to
