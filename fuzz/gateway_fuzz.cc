@@ -47,7 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       e.mac = d.mac;
       e.addrs = d.addrs;
       e.my_controller = d.my_controller;
-      if (d.allow) e.policy = policy::DevicePolicy{policy::DevicePolicy::Source::kAllowList, {}, *d.allow, {}};
+      if (d.allow)
+        e.policy = policy::DevicePolicy{policy::DevicePolicy::Source::kAllowList, {}, *d.allow, {}};
       s.devices.push_back(std::move(e));
     }
     s.update_names = cfg->update_names;

@@ -11,16 +11,16 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <condition_variable>
-#include <deque>
-#include <set>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -132,9 +132,25 @@ struct Options {
   std::vector<std::string> args;
 };
 
-enum { kOptState = 1000, kOptConfig, kOptLan, kOptReason, kOptQuarantineOn, kOptOutput,
-       kOptDuration, kOptJson, kOptFlush, kOptDnsmasq, kOptMudCa, kOptMudCaDir, kOptMudTlsCa,
-       kOptMudUnsigned, kOptNoMudAnnounced, kOptMudLocalUrls, kOptSnaplen };
+enum {
+  kOptState = 1000,
+  kOptConfig,
+  kOptLan,
+  kOptReason,
+  kOptQuarantineOn,
+  kOptOutput,
+  kOptDuration,
+  kOptJson,
+  kOptFlush,
+  kOptDnsmasq,
+  kOptMudCa,
+  kOptMudCaDir,
+  kOptMudTlsCa,
+  kOptMudUnsigned,
+  kOptNoMudAnnounced,
+  kOptMudLocalUrls,
+  kOptSnaplen
+};
 
 bool parse_options(int argc, char** argv, Options& o, int& status) {
   static const option longs[] = {{"state", required_argument, nullptr, kOptState},
@@ -161,19 +177,45 @@ bool parse_options(int argc, char** argv, Options& o, int& status) {
   int c;
   while ((c = getopt_long(argc, argv, "qh", longs, nullptr)) != -1) {
     switch (c) {
-      case kOptState: o.state_dir = optarg; break;
-      case kOptConfig: o.config = optarg; break;
-      case kOptLan: o.lan = optarg; break;
-      case kOptReason: o.reason = optarg; break;
-      case kOptOutput: o.output = optarg; break;
-      case kOptJson: o.json = true; break;
-      case kOptDnsmasq: o.dnsmasq = optarg; break;
-      case kOptMudCa: o.mud_trust.ca_file = optarg; break;
-      case kOptMudCaDir: o.mud_trust.ca_dir = optarg; break;
-      case kOptMudTlsCa: o.mud_tls_ca = optarg; break;
-      case kOptMudUnsigned: o.mud_allow_unsigned = true; break;
-      case kOptNoMudAnnounced: o.mud_announced = false; break;
-      case kOptMudLocalUrls: o.mud_local_urls = true; break;
+      case kOptState:
+        o.state_dir = optarg;
+        break;
+      case kOptConfig:
+        o.config = optarg;
+        break;
+      case kOptLan:
+        o.lan = optarg;
+        break;
+      case kOptReason:
+        o.reason = optarg;
+        break;
+      case kOptOutput:
+        o.output = optarg;
+        break;
+      case kOptJson:
+        o.json = true;
+        break;
+      case kOptDnsmasq:
+        o.dnsmasq = optarg;
+        break;
+      case kOptMudCa:
+        o.mud_trust.ca_file = optarg;
+        break;
+      case kOptMudCaDir:
+        o.mud_trust.ca_dir = optarg;
+        break;
+      case kOptMudTlsCa:
+        o.mud_tls_ca = optarg;
+        break;
+      case kOptMudUnsigned:
+        o.mud_allow_unsigned = true;
+        break;
+      case kOptNoMudAnnounced:
+        o.mud_announced = false;
+        break;
+      case kOptMudLocalUrls:
+        o.mud_local_urls = true;
+        break;
       case kOptSnaplen: {
         char* end = nullptr;
         const long v = std::strtol(optarg, &end, 10);
@@ -185,8 +227,12 @@ bool parse_options(int argc, char** argv, Options& o, int& status) {
         o.snaplen = static_cast<int>(v);
         break;
       }
-      case kOptFlush: o.flush_on_exit = true; break;
-      case 'q': o.quiet = true; break;
+      case kOptFlush:
+        o.flush_on_exit = true;
+        break;
+      case 'q':
+        o.quiet = true;
+        break;
       case kOptDuration: {
         char* end = nullptr;
         o.duration_s = std::strtoull(optarg, &end, 10);
@@ -199,9 +245,12 @@ bool parse_options(int argc, char** argv, Options& o, int& status) {
       }
       case kOptQuarantineOn: {
         const std::string v = optarg;
-        if (v == "high") o.quarantine_on = 1;
-        else if (v == "medium") o.quarantine_on = 2;
-        else if (v == "off") o.quarantine_on = 0;
+        if (v == "high")
+          o.quarantine_on = 1;
+        else if (v == "medium")
+          o.quarantine_on = 2;
+        else if (v == "off")
+          o.quarantine_on = 0;
         else {
           std::fprintf(stderr, "warden gateway: --quarantine-on takes high, medium or off\n");
           status = kExitUsage;
@@ -230,7 +279,8 @@ Result<std::string, std::string> read_file(const std::string& path, std::size_t 
   char buf[65536];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
     data.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (data.size() > max) return unexpected(path + " is larger than " + std::to_string(max) + " bytes");
+    if (data.size() > max)
+      return unexpected(path + " is larger than " + std::to_string(max) + " bytes");
   }
   return data;
 }
@@ -274,7 +324,8 @@ Result<GatewayState, std::string> load_state(const std::string& config_path,
       auto mud_text = read_file(p.string(), mud::kMaxMudBytes);
       if (!mud_text) return unexpected("device " + d.name + ": " + mud_text.error());
       auto mud = mud::parse_mud(*mud_text);
-      if (!mud) return unexpected("device " + d.name + ": " + p.string() + ": " + mud.error().message());
+      if (!mud)
+        return unexpected("device " + d.name + ": " + p.string() + ": " + mud.error().message());
       auto pol = policy::from_mud(*mud);
       if (!pol) return unexpected("device " + d.name + ": " + p.string() + ": " + pol.error());
       e.policy = std::move(*pol);
@@ -446,7 +497,8 @@ Result<std::string, std::string> control_call(const Options& o, const std::strin
     if (!reply.empty() && reply.back() == '\n') break;
   }
   close(fd);
-  if (reply.empty()) return unexpected(std::string("the gateway closed the connection without an answer"));
+  if (reply.empty())
+    return unexpected(std::string("the gateway closed the connection without an answer"));
   if (reply.back() == '\n') reply.pop_back();
   return reply;
 }
@@ -544,14 +596,19 @@ class Gateway {
     const std::string device = dev && dev->is_string() ? dev->as_string() : "";
     if (c == "quarantine") {
       auto e = enf_.resolve(device);
-      if (!e) return json_error("unknown device \"" + device + "\" (a configured name, a MAC or an IP address)");
-      e->reason = reason && reason->is_string() && !reason->as_string().empty() ? reason->as_string() : "by hand";
+      if (!e)
+        return json_error("unknown device \"" + device +
+                          "\" (a configured name, a MAC or an IP address)");
+      e->reason = reason && reason->is_string() && !reason->as_string().empty()
+                      ? reason->as_string()
+                      : "by hand";
       e->by = "cli";
       return decision("quarantine", enf_.quarantine(std::move(*e)));
     }
     if (c == "release") return decision("release", enf_.release(device));
     if (c == "status") return json_error("status is answered without the lock");
-    return json_error("unknown command \"" + c + "\" (quarantine, release, status, profile, lock, relax)");
+    return json_error("unknown command \"" + c +
+                      "\" (quarantine, release, status, profile, lock, relax)");
   }
 
   std::string decision(const char* kind, const Result<enforce::Decision, std::string>& r) {
@@ -589,7 +646,8 @@ class Gateway {
       w.key("addresses").begin_array();
       for (const auto& a : d.addrs) w.value(a.to_string());
       w.end_array();
-      w.field("policy", d.policy ? std::string(policy::source_name(d.policy->source)) : std::string("learning"));
+      w.field("policy", d.policy ? std::string(policy::source_name(d.policy->source))
+                                 : std::string("learning"));
       if (d.policy) w.field("rules", static_cast<std::uint64_t>(d.policy->rules.size()));
       add_quarantine_and_drops(w, d.name, key, c ? &*c : nullptr);
       w.end_object();
@@ -619,7 +677,8 @@ class Gateway {
       }
     w.end_array();
     const auto& st = enf_.stats();
-    w.key("stats").begin_object()
+    w.key("stats")
+        .begin_object()
         .field("applies", st.applies)
         .field("apply_errors", st.apply_errors)
         .field("quarantines", st.quarantines)
@@ -641,7 +700,10 @@ class Gateway {
     for (const auto& e : enf_.state().quarantine)
       if (e.device == name) q = &e;
     w.field("quarantined", q != nullptr);
-    if (q) w.field("reason", q->reason).field("by", q->by).field("since_ns", static_cast<std::uint64_t>(q->since));
+    if (q)
+      w.field("reason", q->reason)
+          .field("by", q->by)
+          .field("since_ns", static_cast<std::uint64_t>(q->since));
     std::uint64_t pk = 0, by = 0;
     if (c)
       for (const auto& d : c->devices)
@@ -659,15 +721,22 @@ class Gateway {
     std::lock_guard lock(mu);
     if (c) enf_.complete_counters(*c);
     std::string m;
-    m += "# HELP warden_gateway_generation Ruleset generation in force.\n# TYPE warden_gateway_generation gauge\n";
+    m += "# HELP warden_gateway_generation Ruleset generation in force.\n# TYPE "
+         "warden_gateway_generation gauge\n";
     m += "warden_gateway_generation " + std::to_string(enf_.generation()) + "\n";
-    m += "# HELP warden_gateway_dropped_packets_total Packets dropped for a device (default deny, quarantine).\n# TYPE warden_gateway_dropped_packets_total counter\n";
-    std::string bytes = "# HELP warden_gateway_dropped_bytes_total Bytes dropped for a device.\n# TYPE warden_gateway_dropped_bytes_total counter\n";
+    m += "# HELP warden_gateway_dropped_packets_total Packets dropped for a device (default deny, "
+         "quarantine).\n# TYPE warden_gateway_dropped_packets_total counter\n";
+    std::string bytes =
+        "# HELP warden_gateway_dropped_bytes_total Bytes dropped for a device.\n# TYPE "
+        "warden_gateway_dropped_bytes_total counter\n";
     auto label = [](std::string v) {
       std::string out;
       for (char ch : v) {
         if (ch == '"' || ch == '\\') out += '\\';
-        if (ch == '\n') { out += "\\n"; continue; }
+        if (ch == '\n') {
+          out += "\\n";
+          continue;
+        }
         out += ch;
       }
       return out;
@@ -675,20 +744,28 @@ class Gateway {
     if (c) {
       for (const auto& d : c->devices) {
         const std::string n = label(d.name.empty() ? d.key : d.name);
-        m += "warden_gateway_dropped_packets_total{device=\"" + n + "\"} " + std::to_string(d.drop_packets) + "\n";
-        bytes += "warden_gateway_dropped_bytes_total{device=\"" + n + "\"} " + std::to_string(d.drop_bytes) + "\n";
+        m += "warden_gateway_dropped_packets_total{device=\"" + n + "\"} " +
+             std::to_string(d.drop_packets) + "\n";
+        bytes += "warden_gateway_dropped_bytes_total{device=\"" + n + "\"} " +
+                 std::to_string(d.drop_bytes) + "\n";
       }
       m += bytes;
-      m += "# HELP warden_gateway_rule_packets_total Packets matched by a policy rule.\n# TYPE warden_gateway_rule_packets_total counter\n";
+      m += "# HELP warden_gateway_rule_packets_total Packets matched by a policy rule.\n# TYPE "
+           "warden_gateway_rule_packets_total counter\n";
       for (const auto& r : c->rules)
-        m += "warden_gateway_rule_packets_total{device=\"" + label(r.device) + "\",chain=\"" + label(r.chain) +
-             "\",rule=\"" + label(r.rule) + "\"} " + std::to_string(r.packets) + "\n";
+        m += "warden_gateway_rule_packets_total{device=\"" + label(r.device) + "\",chain=\"" +
+             label(r.chain) + "\",rule=\"" + label(r.rule) + "\"} " + std::to_string(r.packets) +
+             "\n";
     }
-    m += "# HELP warden_gateway_quarantined Devices in quarantine.\n# TYPE warden_gateway_quarantined gauge\n";
+    m += "# HELP warden_gateway_quarantined Devices in quarantine.\n# TYPE "
+         "warden_gateway_quarantined gauge\n";
     m += "warden_gateway_quarantined " + std::to_string(enf_.state().quarantine.size()) + "\n";
     const auto& st = enf_.stats();
-    m += "# TYPE warden_gateway_apply_errors_total counter\nwarden_gateway_apply_errors_total " + std::to_string(st.apply_errors) + "\n";
-    m += "# TYPE warden_gateway_dns_addresses_added_total counter\nwarden_gateway_dns_addresses_added_total " + std::to_string(st.dns_addresses_added) + "\n";
+    m += "# TYPE warden_gateway_apply_errors_total counter\nwarden_gateway_apply_errors_total " +
+         std::to_string(st.apply_errors) + "\n";
+    m += "# TYPE warden_gateway_dns_addresses_added_total "
+         "counter\nwarden_gateway_dns_addresses_added_total " +
+         std::to_string(st.dns_addresses_added) + "\n";
     const std::string path = o_.state_dir + "/metrics.prom";
     std::ofstream out(path + ".tmp");
     out << m;
@@ -699,21 +776,25 @@ class Gateway {
   // A finding about a device: quarantine it when it is severe enough (runs on the capture
   // thread, inside the pipeline).
   void on_alert(const detect::Alert& a) {
-    if (o_.quarantine_on == 0 || static_cast<int>(a.severity) > o_.quarantine_on || a.device.empty()) return;
+    if (o_.quarantine_on == 0 || static_cast<int>(a.severity) > o_.quarantine_on ||
+        a.device.empty())
+      return;
     if (!misbehaving(a)) return;
     std::lock_guard lock(mu);
     std::string ref = a.device.rfind("ip:", 0) == 0 ? a.device.substr(3) : a.device;
     auto e = enf_.resolve(ref);
     if (!e || enf_.quarantined(e->device)) return;
     // The addresses the device was seen with, so its routed traffic is caught too.
-    if (e->addrs.empty() && !a.src_ip.is_unspecified() && a.src_ip.is_local_unicast()) e->addrs.push_back(a.src_ip);
+    if (e->addrs.empty() && !a.src_ip.is_unspecified() && a.src_ip.is_local_unicast())
+      e->addrs.push_back(a.src_ip);
     e->reason = a.signature;
     e->by = "detection:" + a.detector;
     auto r = enf_.quarantine(std::move(*e));
     if (r) {
       decision_event("quarantine", *r);
       if (!o_.quiet)
-        std::fprintf(stderr, "warden gateway: quarantined %s: %s\n", r->entry.device.c_str(), a.signature.c_str());
+        std::fprintf(stderr, "warden gateway: quarantined %s: %s\n", r->entry.device.c_str(),
+                     a.signature.c_str());
     } else if (!o_.quiet) {
       std::fprintf(stderr, "warden gateway: %s\n", r.error().c_str());
     }
@@ -724,7 +805,8 @@ class Gateway {
 
   // A device announced its MUD URL (DHCP option 161, LLDP): fetch it once per device and URL
   // (again ten minutes after a failure), on the worker. Capture thread.
-  void on_mud_url(const MacAddr& mac, const std::string& url, mud::UrlOrigin origin, Timestamp now) {
+  void on_mud_url(const MacAddr& mac, const std::string& url, mud::UrlOrigin origin,
+                  Timestamp now) {
     if (!mud_worker_ || url.empty() || mac.is_multicast() || mac.is_zero()) return;
     if (announced_.size() >= 4096 && !announced_.count(mac)) return;  // a MAC flood stays bounded
     auto& seen = announced_[mac];
@@ -735,8 +817,13 @@ class Gateway {
     if (!o_.mud_local_urls && policy::url_host_is_local(url)) {
       std::string js;
       JsonWriter w(js);
-      w.begin_object().field("ts", now_text()).field("event", "mud").field("device", mac.to_string())
-          .field("url", url).field("origin", mud::origin_name(origin)).field("ok", false)
+      w.begin_object()
+          .field("ts", now_text())
+          .field("event", "mud")
+          .field("device", mac.to_string())
+          .field("url", url)
+          .field("origin", mud::origin_name(origin))
+          .field("ok", false)
           .field("error", "the URL names a local address; not fetched (--mud-allow-local-urls)")
           .end_object();
       event(js);
@@ -745,8 +832,6 @@ class Gateway {
     if (!mud_worker_->submit({mac, url, origin})) seen.retry_at = now;  // queue full: next time
   }
   void mud_done(const MacAddr& mac, bool ok) { announced_[mac].ok = ok; }
-
-
 
   // Whether the device an alert names is the one that misbehaved, not its victim: some
   // findings are about the target (a device exposed in cleartext, a service under password
@@ -767,8 +852,8 @@ class Gateway {
   void on_dns(const dissect::Observation& o, const dissect::DnsObservation& dns) {
     // Only answers to queries seen on the same flow: an unsolicited "answer" a device sends
     // cannot open the way to an address of its choosing.
-    if (dns.flavor != dissect::DnsFlavor::kDns || !dns.msg.response || !dns.rtt || dns.msg.rcode != 0 ||
-        dns.msg.questions.empty())
+    if (dns.flavor != dissect::DnsFlavor::kDns || !dns.msg.response || !dns.rtt ||
+        dns.msg.rcode != 0 || dns.msg.questions.empty())
       return;
     (void)o;
     const std::string qname = policy::normalize_dns_name(dns.msg.questions.front().name);
@@ -803,9 +888,11 @@ class Gateway {
 void GatewaySink::on_observation(const dissect::Observation& o) {
   if (const auto* dns = std::get_if<dissect::DnsObservation>(&o.body)) gw_.on_dns(o, *dns);
   if (o.ctx.has_src_mac) {
-    if (const auto* dhcp = std::get_if<protocols::DhcpMessage>(&o.body); dhcp && !dhcp->mud_url.empty())
+    if (const auto* dhcp = std::get_if<protocols::DhcpMessage>(&o.body);
+        dhcp && !dhcp->mud_url.empty())
       gw_.on_mud_url(o.ctx.src_mac, dhcp->mud_url, mud::UrlOrigin::kDhcp, o.ctx.ts);
-    if (const auto* lldp = std::get_if<protocols::LldpMessage>(&o.body); lldp && !lldp->mud_url.empty())
+    if (const auto* lldp = std::get_if<protocols::LldpMessage>(&o.body);
+        lldp && !lldp->mud_url.empty())
       gw_.on_mud_url(o.ctx.src_mac, lldp->mud_url, mud::UrlOrigin::kLldp, o.ctx.ts);
   }
   inner_.on_observation(o);
@@ -961,7 +1048,8 @@ struct Learned {
   policy::DevicePolicy profile(const DeviceEntry& d, const detect::DeviceBaseline& b) const {
     const inventory::Device* inv = d.mac ? pipe.inventory().find(*d.mac) : nullptr;
     std::vector<IpAddr> peers;
-    for (const auto& [peer_id, stats] : b.items[static_cast<std::size_t>(detect::BaselineKind::kPeer)])
+    for (const auto& [peer_id, stats] :
+         b.items[static_cast<std::size_t>(detect::BaselineKind::kPeer)])
       if (auto m = MacAddr::parse(peer_id))
         if (const auto* pd = pipe.inventory().find(*m))
           for (const auto& a : pd->addresses) peers.push_back(a.ip);
@@ -969,7 +1057,8 @@ struct Learned {
   }
   // Devices whose profile should be in force and is not: learning ended (unless the user
   // relaxed it) or the user locked it. True when `devices` changed.
-  bool adopt(std::vector<DeviceEntry>& devices, const std::map<std::string, std::string>& states) const {
+  bool adopt(std::vector<DeviceEntry>& devices,
+             const std::map<std::string, std::string>& states) const {
     bool changed = false;
     for (auto& d : devices) {
       if (d.policy || !is_learned(d)) continue;
@@ -997,7 +1086,8 @@ std::string handle_deferred(const std::string& line, Enforcer& enf, const Learne
   for (const auto& e : enf.state().devices)
     if (target && e.name == target->device) d = &e;
   if (!d || !learned.is_learned(*d))
-    return json_error("\"" + ref + "\" is not a device with \"profile\": \"learned\" in the configuration");
+    return json_error("\"" + ref +
+                      "\" is not a device with \"profile\": \"learned\" in the configuration");
   const auto* b = learned.baseline_of(*d);
   std::string js;
   JsonWriter w(js);
@@ -1007,8 +1097,8 @@ std::string handle_deferred(const std::string& line, Enforcer& enf, const Learne
     if (b) w.field("flows", b->flows);
     auto st = enf.profile_states().find(d->name);
     w.field("state", st != enf.profile_states().end() ? st->second
-                     : d->policy                       ? std::string("enforced")
-                                                       : std::string("learning"));
+                     : d->policy                      ? std::string("enforced")
+                                                      : std::string("learning"));
     w.key("rules").begin_array();
     std::vector<std::string> warnings;
     if (b) {
@@ -1037,8 +1127,12 @@ std::string handle_deferred(const std::string& line, Enforcer& enf, const Learne
   auto r = enf.set_devices(std::move(devices), wall_ns());
   if (!r) return json_error(r.error());
   rebuild = true;
-  w.begin_object().field("ok", true).field("device", name).field("state", cmd == "lock" ? "locked" : "relaxed")
-      .field("generation", r->generation).end_object();
+  w.begin_object()
+      .field("ok", true)
+      .field("device", name)
+      .field("state", cmd == "lock" ? "locked" : "relaxed")
+      .field("generation", r->generation)
+      .end_object();
   return js;
 }
 
@@ -1060,8 +1154,12 @@ bool adopt_announced(MudWorker::Done& done, Enforcer& enf, Gateway& gw,
   const std::string mac = done.job.mac.to_string();
   std::string js;
   JsonWriter w(js);
-  w.begin_object().field("ts", Gateway::now_text()).field("event", "mud").field("device", mac)
-      .field("url", done.job.url).field("origin", mud::origin_name(done.job.origin));
+  w.begin_object()
+      .field("ts", Gateway::now_text())
+      .field("event", "mud")
+      .field("device", mac)
+      .field("url", done.job.url)
+      .field("origin", mud::origin_name(done.job.origin));
   auto finish = [&](bool changed) {
     w.end_object();
     gw.event(js);
@@ -1069,7 +1167,9 @@ bool adopt_announced(MudWorker::Done& done, Enforcer& enf, Gateway& gw,
   };
   if (!done.result) {
     gw.mud_done(done.job.mac, false);
-    if (!o.quiet) std::fprintf(stderr, "warden gateway: MUD file of %s not used: %s\n", mac.c_str(), done.result.error().c_str());
+    if (!o.quiet)
+      std::fprintf(stderr, "warden gateway: MUD file of %s not used: %s\n", mac.c_str(),
+                   done.result.error().c_str());
     w.field("ok", false).field("error", done.result.error());
     return finish(false);
   }
@@ -1090,7 +1190,8 @@ bool adopt_announced(MudWorker::Done& done, Enforcer& enf, Gateway& gw,
   for (auto& d : devices)
     if (d.mac && *d.mac == done.job.mac) entry = &d;
   if (entry && !announced.count(done.job.mac)) {
-    w.field("applied", false).field("why", "the configuration gives " + entry->name + " its own policy");
+    w.field("applied", false)
+        .field("why", "the configuration gives " + entry->name + " its own policy");
     return finish(false);
   }
   if (!entry) {
@@ -1111,20 +1212,25 @@ bool adopt_announced(MudWorker::Done& done, Enforcer& enf, Gateway& gw,
   }
   w.field("applied", true).field("generation", r->generation);
   if (!o.quiet)
-    std::fprintf(stderr, "warden gateway: %s enforces the MUD file it announced (%s, %s)\n", mac.c_str(),
-                 done.job.url.c_str(), got.signature == mud::SignatureState::kVerified ? "signature verified" : "unsigned");
+    std::fprintf(
+        stderr, "warden gateway: %s enforces the MUD file it announced (%s, %s)\n", mac.c_str(),
+        done.job.url.c_str(),
+        got.signature == mud::SignatureState::kVerified ? "signature verified" : "unsigned");
   return finish(true);
 }
 
 int cmd_run(Options& o) {
   if (o.lan.empty() || o.config.empty()) {
-    std::fprintf(stderr, "warden gateway run: needs --lan IFACE and --config FILE\nTry 'warden gateway --help'.\n");
+    std::fprintf(
+        stderr,
+        "warden gateway run: needs --lan IFACE and --config FILE\nTry 'warden gateway --help'.\n");
     return kExitUsage;
   }
   std::error_code ec;
   fs::create_directories(o.state_dir, ec);
   if (ec) {
-    std::fprintf(stderr, "warden gateway: cannot create %s: %s\n", o.state_dir.c_str(), ec.message().c_str());
+    std::fprintf(stderr, "warden gateway: cannot create %s: %s\n", o.state_dir.c_str(),
+                 ec.message().c_str());
     return kExitFatal;
   }
   ::unlink((o.state_dir + "/ready").c_str());
@@ -1143,7 +1249,8 @@ int cmd_run(Options& o) {
   // What is in force now, before we replace it: a previous run's rules that stayed in force
   // (fail-static) are worth a line.
   if (auto prev = enforce::table_comment(**nft); !prev.empty() && !o.quiet)
-    std::fprintf(stderr, "warden gateway: found rules of a previous run in force (%s); replacing them\n",
+    std::fprintf(stderr,
+                 "warden gateway: found rules of a previous run in force (%s); replacing them\n",
                  prev.c_str());
   auto store = enforce::StateStore::open(o.state_dir + "/gateway.db");
   if (!store) {
@@ -1158,16 +1265,21 @@ int cmd_run(Options& o) {
     return kExitFatal;
   }
   if (!o.quiet)
-    for (const auto& w : applied->warnings) std::fprintf(stderr, "warden gateway: warning: %s\n", w.c_str());
+    for (const auto& w : applied->warnings)
+      std::fprintf(stderr, "warden gateway: warning: %s\n", w.c_str());
   else if (!applied->warnings.empty())
-    std::fprintf(stderr, "warden gateway: %zu parts of policies could not be enforced (warden gateway rules lists them)\n",
+    std::fprintf(stderr,
+                 "warden gateway: %zu parts of policies could not be enforced (warden gateway "
+                 "rules lists them)\n",
                  applied->warnings.size());
   if (!write_dnsmasq(o, enf.state())) return kExitFatal;
   Gateway gw(o, enf);
   {
     std::string js;
     JsonWriter w(js);
-    w.begin_object().field("ts", Gateway::now_text()).field("event", "start")
+    w.begin_object()
+        .field("ts", Gateway::now_text())
+        .field("event", "start")
         .field("generation", applied->generation)
         .field("devices", static_cast<std::uint64_t>(applied->enforced_devices))
         .field("rules", static_cast<std::uint64_t>(applied->rules))
@@ -1178,7 +1290,8 @@ int cmd_run(Options& o) {
   }
   if (!o.quiet)
     std::fprintf(stderr,
-                 "warden gateway: enforcing %zu devices (%zu rules, generation %llu, applied in %.1f ms), %zu in quarantine, %zu learning\n",
+                 "warden gateway: enforcing %zu devices (%zu rules, generation %llu, applied in "
+                 "%.1f ms), %zu in quarantine, %zu learning\n",
                  applied->enforced_devices, applied->rules,
                  static_cast<unsigned long long>(applied->generation), applied->apply_us / 1000.0,
                  enf.state().quarantine.size(), learned.size());
@@ -1251,7 +1364,8 @@ int cmd_run(Options& o) {
 
   const int lfd = listen_socket(o);
   if (lfd < 0) {
-    std::fprintf(stderr, "warden gateway: cannot listen on %s: %s\n", socket_path(o).c_str(), std::strerror(errno));
+    std::fprintf(stderr, "warden gateway: cannot listen on %s: %s\n", socket_path(o).c_str(),
+                 std::strerror(errno));
     return kExitFatal;
   }
   g_gw_source = source->get();
@@ -1282,16 +1396,19 @@ int cmd_run(Options& o) {
     const auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(gw.mu);
     if (enf.pending())
-      if (auto f = enf.flush(); !f && !o.quiet) std::fprintf(stderr, "warden gateway: %s\n", f.error().c_str());
+      if (auto f = enf.flush(); !f && !o.quiet)
+        std::fprintf(stderr, "warden gateway: %s\n", f.error().c_str());
     while (!gw.deferred.empty()) {
       bool rebuilt = false;
-      gw.deferred.front().reply.set_value(handle_deferred(gw.deferred.front().line, enf, profiles, rebuilt));
+      gw.deferred.front().reply.set_value(
+          handle_deferred(gw.deferred.front().line, enf, profiles, rebuilt));
       gw.deferred.pop_front();
       if (rebuilt && !write_dnsmasq(o, enf.state())) status = kExitFatal;
     }
     if (mud_worker) {
       for (auto& done : mud_worker->take_done())
-        if (adopt_announced(done, enf, gw, pipe.inventory(), announced_devices, o) && !write_dnsmasq(o, enf.state()))
+        if (adopt_announced(done, enf, gw, pipe.inventory(), announced_devices, o) &&
+            !write_dnsmasq(o, enf.state()))
           status = kExitFatal;
     }
     if (now - last_learned >= std::chrono::seconds(30) && !announced_devices.empty()) {
@@ -1320,10 +1437,13 @@ int cmd_run(Options& o) {
       auto devices = enf.state().devices;
       if (profiles.adopt(devices, enf.profile_states())) {
         auto r = enf.set_devices(std::move(devices), wall_ns());
-        if (!r) std::fprintf(stderr, "warden gateway: %s\n", r.error().c_str());
-        else if (!write_dnsmasq(o, enf.state())) status = kExitFatal;
-        else if (!o.quiet) std::fprintf(stderr, "warden gateway: learned profiles in force (generation %llu)\n",
-                                        static_cast<unsigned long long>(r->generation));
+        if (!r)
+          std::fprintf(stderr, "warden gateway: %s\n", r.error().c_str());
+        else if (!write_dnsmasq(o, enf.state()))
+          status = kExitFatal;
+        else if (!o.quiet)
+          std::fprintf(stderr, "warden gateway: learned profiles in force (generation %llu)\n",
+                       static_cast<unsigned long long>(r->generation));
       }
     }
     if (now - last_baseline >= std::chrono::minutes(5)) {
@@ -1352,7 +1472,9 @@ int cmd_run(Options& o) {
   std::lock_guard lock(gw.mu);
   if (o.flush_on_exit) {
     auto r = (*nft)->apply("table inet warden {}\ndelete table inet warden\n");
-    if (!o.quiet) std::fprintf(stderr, "warden gateway: %s\n", r ? "rules removed (--flush-on-exit): the network is open" : r.error().c_str());
+    if (!o.quiet)
+      std::fprintf(stderr, "warden gateway: %s\n",
+                   r ? "rules removed (--flush-on-exit): the network is open" : r.error().c_str());
     gw.event("{\"event\":\"stop\",\"rules\":\"removed\"}");
   } else {
     if (!o.quiet)
@@ -1380,7 +1502,9 @@ int cmd_rules(Options& o) {
   if (!write_dnsmasq(o, *state)) return kExitFatal;
   for (const auto& w : r.warnings) std::fprintf(stderr, "warden gateway: warning: %s\n", w.c_str());
   for (const auto& n : learned)
-    std::fprintf(stderr, "warden gateway: %s: learned profile, not enforced until it has been learned\n", n.c_str());
+    std::fprintf(stderr,
+                 "warden gateway: %s: learned profile, not enforced until it has been learned\n",
+                 n.c_str());
   return kExitOk;
 }
 
@@ -1393,7 +1517,8 @@ void print_status(const std::string& json) {
   const JsonValue* gen = doc->find("generation");
   std::printf("warden gateway: running, ruleset generation %lld\n",
               gen ? static_cast<long long>(gen->as_integer().value_or(0)) : 0LL);
-  std::printf("%-20s %-11s %-12s %12s %12s  %s\n", "DEVICE", "POLICY", "STATE", "DROPPED PKTS", "BYTES", "REASON");
+  std::printf("%-20s %-11s %-12s %12s %12s  %s\n", "DEVICE", "POLICY", "STATE", "DROPPED PKTS",
+              "BYTES", "REASON");
   if (const JsonValue* devs = doc->find("devices"))
     for (const auto& d : devs->items()) {
       auto s = [&](const char* k) {
@@ -1408,7 +1533,9 @@ void print_status(const std::string& json) {
       const bool quarantined = q && q->as_bool();
       const std::string pol = s("policy");
       std::printf("%-20s %-11s %-12s %12lld %12lld  %s\n", s("name").c_str(), pol.c_str(),
-                  quarantined ? "QUARANTINED" : pol == "learning" || pol == "none" ? "open" : "enforced",
+                  quarantined                          ? "QUARANTINED"
+                  : pol == "learning" || pol == "none" ? "open"
+                                                       : "enforced",
                   n("dropped_packets"), n("dropped_bytes"), quarantined ? s("reason").c_str() : "");
     }
   if (const JsonValue* rules = doc->find("rules"); rules && !rules->items().empty()) {
@@ -1448,8 +1575,11 @@ int offline_status(const Options& o, const std::string& why) {
       w.key("addresses").begin_array();
       for (const auto& a : q.addrs) w.value(a.to_string());
       w.end_array();
-      w.field("quarantined", true).field("reason", q.reason).field("by", q.by)
-          .field("since_ns", static_cast<std::uint64_t>(q.since)).end_object();
+      w.field("quarantined", true)
+          .field("reason", q.reason)
+          .field("by", q.by)
+          .field("since_ns", static_cast<std::uint64_t>(q.since))
+          .end_object();
     }
     w.end_array().end_object();
     std::puts(js.c_str());
@@ -1461,7 +1591,8 @@ int offline_status(const Options& o, const std::string& why) {
     return kExitFatal;
   }
   std::printf("Not running. Rules in force (fail-static): %s\n", comment.c_str());
-  for (const auto& q : quarantine) std::printf("  in quarantine: %s (%s)\n", q.device.c_str(), q.reason.c_str());
+  for (const auto& q : quarantine)
+    std::printf("  in quarantine: %s (%s)\n", q.device.c_str(), q.reason.c_str());
   return kExitFatal;
 }
 
@@ -1478,7 +1609,8 @@ std::optional<JsonValue> call_ok(const Options& o, const std::string& request, s
   const JsonValue* ok = doc ? doc->find("ok") : nullptr;
   if (!ok || !ok->as_bool()) {
     const JsonValue* err = doc ? doc->find("error") : nullptr;
-    std::fprintf(stderr, "warden gateway: %s\n", err && err->is_string() ? err->as_string().c_str() : reply.c_str());
+    std::fprintf(stderr, "warden gateway: %s\n",
+                 err && err->is_string() ? err->as_string().c_str() : reply.c_str());
     return std::nullopt;
   }
   return std::move(*doc);
@@ -1510,12 +1642,17 @@ int cmd_gateway(int argc, char** argv) {
     auto doc = call_ok(o, js, reply);
     if (!doc) return kExitFatal;
     if (o.json || sub != "profile") {
-      if (o.json) std::puts(reply.c_str());
-      else std::printf("%s: %s\n", o.args[0].c_str(), sub == "lock" ? "learned profile enforced" : "learned profile relaxed (not enforced)");
+      if (o.json)
+        std::puts(reply.c_str());
+      else
+        std::printf(
+            "%s: %s\n", o.args[0].c_str(),
+            sub == "lock" ? "learned profile enforced" : "learned profile relaxed (not enforced)");
       return kExitOk;
     }
     const JsonValue* st = doc->find("state");
-    std::printf("%s: %s\n", o.args[0].c_str(), st && st->is_string() ? st->as_string().c_str() : "");
+    std::printf("%s: %s\n", o.args[0].c_str(),
+                st && st->is_string() ? st->as_string().c_str() : "");
     if (const JsonValue* rules = doc->find("rules"))
       for (const auto& r : rules->items()) std::printf("  %s\n", r.as_string().c_str());
     if (const JsonValue* ws = doc->find("warnings"))
@@ -1524,7 +1661,8 @@ int cmd_gateway(int argc, char** argv) {
   }
   if (sub == "quarantine" || sub == "release") {
     if (o.args.size() != 1) {
-      std::fprintf(stderr, "warden gateway %s: name one DEVICE (a name, MAC or IP address)\n", sub.c_str());
+      std::fprintf(stderr, "warden gateway %s: name one DEVICE (a name, MAC or IP address)\n",
+                   sub.c_str());
       return kExitUsage;
     }
     std::string js;
@@ -1540,8 +1678,10 @@ int cmd_gateway(int argc, char** argv) {
     } else {
       const JsonValue* lat = doc->find("latency_us");
       std::printf("%s %s (enforced in %.2f ms)\n", sub == "quarantine" ? "Quarantined" : "Released",
-                  o.args[0].c_str(), lat ? static_cast<double>(lat->as_integer().value_or(0)) / 1000.0 : 0.0);
-      if (const JsonValue* warn = doc->find("warning"); warn && warn->is_string() && !warn->as_string().empty())
+                  o.args[0].c_str(),
+                  lat ? static_cast<double>(lat->as_integer().value_or(0)) / 1000.0 : 0.0);
+      if (const JsonValue* warn = doc->find("warning");
+          warn && warn->is_string() && !warn->as_string().empty())
         std::fprintf(stderr, "warden gateway: warning: %s\n", warn->as_string().c_str());
     }
     return kExitOk;
@@ -1555,7 +1695,8 @@ int cmd_gateway(int argc, char** argv) {
       print_status(*reply);
     return kExitOk;
   }
-  std::fprintf(stderr, "warden gateway: unknown command '%s'\nTry 'warden gateway --help'.\n", sub.c_str());
+  std::fprintf(stderr, "warden gateway: unknown command '%s'\nTry 'warden gateway --help'.\n",
+               sub.c_str());
   return kExitUsage;
 }
 

@@ -13,7 +13,8 @@ namespace warden {
 class TempDir {
  public:
   explicit TempDir(std::string_view prefix = "warden-test") {
-    std::string tmpl = (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
     if (::mkdtemp(tmpl.data())) path_ = tmpl;
   }
   ~TempDir() {

@@ -20,19 +20,19 @@ bool listed(const std::vector<IpAddr>& addrs, const IpAddr& ip) {
 }
 
 IpAddr v4(std::uint32_t net_order) { return IpAddr::v4(ntohl(net_order)); }
-IpAddr v6(const void* p) {
-  return IpAddr::v6(Bytes(static_cast<const std::byte*>(p), 16));
-}
+IpAddr v6(const void* p) { return IpAddr::v6(Bytes(static_cast<const std::byte*>(p), 16)); }
 
 int collect(enum nf_conntrack_msg_type, struct nf_conntrack* ct, void* data) {
   auto* d = static_cast<Dump*>(data);
   const auto family = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
   bool hit = false;
   if (family == AF_INET) {
-    for (auto attr : {ATTR_ORIG_IPV4_SRC, ATTR_ORIG_IPV4_DST, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV4_DST})
+    for (auto attr :
+         {ATTR_ORIG_IPV4_SRC, ATTR_ORIG_IPV4_DST, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV4_DST})
       hit = hit || listed(*d->addrs, v4(nfct_get_attr_u32(ct, attr)));
   } else if (family == AF_INET6) {
-    for (auto attr : {ATTR_ORIG_IPV6_SRC, ATTR_ORIG_IPV6_DST, ATTR_REPL_IPV6_SRC, ATTR_REPL_IPV6_DST})
+    for (auto attr :
+         {ATTR_ORIG_IPV6_SRC, ATTR_ORIG_IPV6_DST, ATTR_REPL_IPV6_SRC, ATTR_REPL_IPV6_DST})
       hit = hit || listed(*d->addrs, v6(nfct_get_attr(ct, attr)));
   }
   if (hit) d->doomed.push_back(nfct_clone(ct));

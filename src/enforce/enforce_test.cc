@@ -46,8 +46,9 @@ DeviceEntry mud_device(const std::string& file, const char* mac, const char* add
   return d;
 }
 
-DeviceEntry allow_device(const char* name, const char* mac, const char* addr,
-                         std::vector<std::tuple<const char*, const char*, const char*, bool>> allows) {
+DeviceEntry allow_device(
+    const char* name, const char* mac, const char* addr,
+    std::vector<std::tuple<const char*, const char*, const char*, bool>> allows) {
   DeviceEntry d;
   d.name = name;
   d.mac = *MacAddr::parse(mac);
@@ -55,7 +56,8 @@ DeviceEntry allow_device(const char* name, const char* mac, const char* addr,
   policy::DevicePolicy p;
   std::size_t i = 0;
   for (auto& [proto, port, peer, out] : allows) {
-    auto r = policy::parse_allow_spec(proto, port, peer, out ? policy::Dir::kFromDevice : policy::Dir::kToDevice,
+    auto r = policy::parse_allow_spec(proto, port, peer,
+                                      out ? policy::Dir::kFromDevice : policy::Dir::kToDevice,
                                       "allow[" + std::to_string(i++) + "]");
     EXPECT_TRUE(r) << (r ? "" : r.error());
     if (r) p.rules.push_back(*r);
@@ -76,21 +78,33 @@ GatewayState small_state() {
   return s;
 }
 
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
 
 TEST(Render, TableShape) {
   auto r = render_table(small_state(), 7, kNow);
   const std::string& t = r.script;
   EXPECT_TRUE(contains(t, "table inet warden {}\ndelete table inet warden\ntable inet warden {"));
   EXPECT_TRUE(contains(t, "comment \"warden gateway generation 7\""));
-  EXPECT_TRUE(contains(t, "set lan4 { type ipv4_addr; flags interval; auto-merge; elements = { 10.77.0.0/16 }; }"));
-  EXPECT_TRUE(contains(t, "map from_mac { type ether_addr : verdict; elements = { 02:77:00:00:00:12 : jump m027700000012_o }; }"));
-  EXPECT_TRUE(contains(t, "map to4 { type ipv4_addr : verdict; elements = { 10.77.0.12 : jump m027700000012_i }; }"));
+  EXPECT_TRUE(contains(
+      t, "set lan4 { type ipv4_addr; flags interval; auto-merge; elements = { 10.77.0.0/16 }; }"));
+  EXPECT_TRUE(contains(t,
+                       "map from_mac { type ether_addr : verdict; elements = { 02:77:00:00:00:12 : "
+                       "jump m027700000012_o }; }"));
+  EXPECT_TRUE(contains(
+      t,
+      "map to4 { type ipv4_addr : verdict; elements = { 10.77.0.12 : jump m027700000012_i }; }"));
   // Traffic the device opens: new connections only, an allow returns (the peer's own chain
   // may still judge), and the chain ends in the counted default deny.
-  EXPECT_TRUE(contains(t, "ip daddr 203.0.113.20 meta l4proto 6 th dport 1883 ct state new counter return comment \"allow[0]\""));
-  EXPECT_TRUE(contains(t, "ip saddr @lan4 meta l4proto 6 th dport 554 ct state new counter accept comment \"allow[1]\""));
-  EXPECT_TRUE(contains(t, "ip daddr @" + name_set("ntp.example.com", true) + " meta l4proto 17 th dport 123 counter return"));
+  EXPECT_TRUE(contains(t,
+                       "ip daddr 203.0.113.20 meta l4proto 6 th dport 1883 ct state new counter "
+                       "return comment \"allow[0]\""));
+  EXPECT_TRUE(contains(t,
+                       "ip saddr @lan4 meta l4proto 6 th dport 554 ct state new counter accept "
+                       "comment \"allow[1]\""));
+  EXPECT_TRUE(contains(t, "ip daddr @" + name_set("ntp.example.com", true) +
+                              " meta l4proto 17 th dport 123 counter return"));
   EXPECT_TRUE(contains(t, "counter name m027700000012_drop drop comment \"default deny\""));
   // A quarantined device's own packets stop before connection tracking (open connections
   // too); established traffic then costs one lookup; quarantine by address follows (the
@@ -111,7 +125,8 @@ TEST(Render, ResolvedNamesCarryTheirRemainingLifetime) {
 
 TEST(Render, TcpRulesFollowWhoOpens) {
   GatewayState s;
-  DeviceEntry d = mud_device("cisco_mudmanager_Luminaire_150.json", "02:77:00:00:00:30", "10.77.0.30");
+  DeviceEntry d =
+      mud_device("cisco_mudmanager_Luminaire_150.json", "02:77:00:00:00:30", "10.77.0.30");
   s.devices.push_back(d);
   auto t = render_table(s, 1, kNow).script;
   // "tcp/443 from fw-update (device opens)": only the device's connections, so nothing is
@@ -123,7 +138,8 @@ TEST(Render, TcpRulesFollowWhoOpens) {
 
 TEST(Render, MyControllerWithoutAddressesIsNotAllowedAndSaysSo) {
   GatewayState s;
-  DeviceEntry d = mud_device("cisco_mudmanager_Luminaire_150.json", "02:77:00:00:00:30", "10.77.0.30");
+  DeviceEntry d =
+      mud_device("cisco_mudmanager_Luminaire_150.json", "02:77:00:00:00:30", "10.77.0.30");
   d.my_controller.clear();
   s.devices.push_back(d);
   auto r = render_table(s, 1, kNow);
@@ -137,8 +153,9 @@ TEST(Render, NameSetsAreStableAndDnsmasqLinesNameThem) {
   EXPECT_EQ(name_set("a.example.com", true), name_set("a.example.com", true));
   EXPECT_NE(name_set("a.example.com", true), name_set("b.example.com", true));
   auto conf = dnsmasq_nftsets(small_state());
-  EXPECT_TRUE(contains(conf, "nftset=/ntp.example.com/4#inet#warden#" + name_set("ntp.example.com", true) +
-                                  ",6#inet#warden#" + name_set("ntp.example.com", false)));
+  EXPECT_TRUE(contains(conf, "nftset=/ntp.example.com/4#inet#warden#" +
+                                 name_set("ntp.example.com", true) + ",6#inet#warden#" +
+                                 name_set("ntp.example.com", false)));
   EXPECT_TRUE(contains(conf, "nftset=/updates.example.com/"));
 }
 
@@ -185,8 +202,9 @@ class Kernel : public ::testing::Test {
   }
   void SetUp() override {
     if (!nft_) GTEST_SKIP() << "needs root to make a network namespace and change its filter";
-    dir_ = std::filesystem::temp_directory_path() / ("warden-enforce-" + std::to_string(getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() /
+           ("warden-enforce-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override {
@@ -206,9 +224,12 @@ LibNftables* Kernel::nft_ = nullptr;
 TEST_F(Kernel, EveryRfcMudFileGivesARulesetTheKernelAccepts) {
   GatewayState s = small_state();
   int i = 0;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(WARDEN_SOURCE_DIR) + "/tests/data/mud")) {
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(WARDEN_SOURCE_DIR) + "/tests/data/mud")) {
     const std::string f = e.path().filename().string();
-    if (e.path().extension() != ".json" || f == "osmud_MUDFILE.NEST.json" || f == "osmud_lightbulb2000.json") continue;
+    if (e.path().extension() != ".json" || f == "osmud_MUDFILE.NEST.json" ||
+        f == "osmud_lightbulb2000.json")
+      continue;
     char mac[32], addr[32];
     ++i;
     std::snprintf(mac, sizeof mac, "02:77:00:00:01:%02x", i);
@@ -241,7 +262,8 @@ TEST_F(Kernel, QuarantineAndReleaseAreSmallTransactions) {
   EXPECT_GE(d->enforced_ns, d->decided_ns);
   std::string l = listing();
   EXPECT_TRUE(contains(l, "m027700000012_qo"));
-  EXPECT_TRUE(contains(l, "\"goto\": {\"target\": \"m027700000012_qo\"}") || contains(l, "m027700000012_qo"));
+  EXPECT_TRUE(contains(l, "\"goto\": {\"target\": \"m027700000012_qo\"}") ||
+              contains(l, "m027700000012_qo"));
   EXPECT_FALSE(enf.quarantine(*q)) << "a second quarantine of the same device is refused";
   // A device the configuration does not list, by address.
   auto other = enf.resolve("10.77.0.99");
@@ -309,7 +331,8 @@ TEST_F(Kernel, QuarantineSurvivesARestartThroughTheStore) {
 }
 
 TEST(StateStoreFile, RefusesAForeignDatabase) {
-  const auto path = std::filesystem::temp_directory_path() / ("warden-foreign-" + std::to_string(getpid()) + ".db");
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("warden-foreign-" + std::to_string(getpid()) + ".db");
   std::filesystem::remove(path);
   {
     auto fresh = StateStore::open(path.string());

@@ -111,7 +111,7 @@ Result<Applied, std::string> Enforcer::rebuild(Timestamp now) {
 }
 
 Result<bool, std::string> Enforcer::set_profile_state(const std::string& device,
-                                                     const std::string& state) {
+                                                      const std::string& state) {
   if (store_) {
     auto ok = store_->set_profile_state(device, state);
     if (!ok) return ok;
@@ -147,7 +147,8 @@ Result<Decision, std::string> Enforcer::quarantine(QuarantineEntry e) {
   d.decided_ns = wall_ns();
   if (e.since == 0) e.since = d.decided_ns;
   for (const auto& q : state_.quarantine)
-    if (same_device(q, e)) return unexpected(q.device + " is already in quarantine (" + q.reason + ")");
+    if (same_device(q, e))
+      return unexpected(q.device + " is already in quarantine (" + q.reason + ")");
   // Enforce first, then persist, then acknowledge: the device is cut off without waiting for
   // the disk (an fsync costs more than the nft transaction), and the caller hears "done" once
   // the quarantine would survive a crash. If it cannot be stored (a full disk), the device
@@ -160,7 +161,9 @@ Result<Decision, std::string> Enforcer::quarantine(QuarantineEntry e) {
   d.enforced_ns = wall_ns();
   if (store_) {
     auto saved = store_->put_quarantine(e);
-    if (!saved) d.warning = "in force, but not recorded: it will not survive a restart (" + saved.error() + ")";
+    if (!saved)
+      d.warning =
+          "in force, but not recorded: it will not survive a restart (" + saved.error() + ")";
   }
   stats_.last_change_us = us;
   ++stats_.quarantines;
@@ -175,8 +178,7 @@ Result<Decision, std::string> Enforcer::release(std::string_view ref) {
   if (target)
     it = std::find_if(state_.quarantine.begin(), state_.quarantine.end(),
                       [&](const QuarantineEntry& q) { return same_device(q, *target); });
-  if (it == state_.quarantine.end())
-    return unexpected(std::string(ref) + " is not in quarantine");
+  if (it == state_.quarantine.end()) return unexpected(std::string(ref) + " is not in quarantine");
   Decision d;
   d.decided_ns = wall_ns();
   std::int64_t us = 0;
@@ -208,8 +210,9 @@ void Enforcer::on_dns_answer(std::string_view name, const std::vector<IpAddr>& a
   // expire on their own.
   std::erase_if(known, [now](const auto& kv) { return kv.second <= now; });
   while (known.size() > kMaxAddrsPerName) {
-    auto oldest = std::min_element(known.begin(), known.end(),
-                                   [](const auto& x, const auto& y) { return x.second < y.second; });
+    auto oldest = std::min_element(known.begin(), known.end(), [](const auto& x, const auto& y) {
+      return x.second < y.second;
+    });
     known.erase(oldest);
   }
   ++stats_.dns_answers_used;
@@ -225,7 +228,8 @@ Result<bool, std::string> Enforcer::flush() {
   pending_.clear();
   stats_.last_change_us = us;
   if (store_)
-    for (const auto& [name, p] : pending_store_) (void)store_->put_resolutions(name, p.first, p.second);
+    for (const auto& [name, p] : pending_store_)
+      (void)store_->put_resolutions(name, p.first, p.second);
   pending_store_.clear();
   if (!ok) return unexpected("could not add resolved addresses: " + ok.error());
   return true;
@@ -251,7 +255,8 @@ Result<Counters, std::string> Enforcer::raw_counters() {
   std::map<std::pair<std::string, std::string>, RuleCounter> merged;
   for (auto& r : c->rules) {
     auto& m = merged[{r.chain, r.rule}];
-    if (m.chain.empty()) m = r;
+    if (m.chain.empty())
+      m = r;
     else {
       m.packets += r.packets;
       m.bytes += r.bytes;
@@ -270,7 +275,8 @@ Result<Counters, std::string> Enforcer::counters() {
 }
 
 void Enforcer::complete_counters(Counters& c) const {
-  if (c.table_comment.empty()) c.table_comment = "warden gateway generation " + std::to_string(generation_);
+  if (c.table_comment.empty())
+    c.table_comment = "warden gateway generation " + std::to_string(generation_);
   // What the tables this run replaced had counted (a rebuild starts the kernel's counters
   // from zero): the totals run from the start of this warden.
   for (auto& dc : c.devices)
@@ -313,13 +319,16 @@ Result<Counters, std::string> parse_counters(std::string_view json) {
   limits.max_bytes = 512u << 20;
   limits.max_values = 50'000'000;
   auto doc = parse_json(json, limits);
-  if (!doc) return unexpected(std::string("nft listing is not JSON: ") + std::string(doc.error().reason));
+  if (!doc)
+    return unexpected(std::string("nft listing is not JSON: ") + std::string(doc.error().reason));
   const JsonValue* list = doc->find("nftables");
-  if (!list || !list->is_array()) return unexpected(std::string("nft listing has no \"nftables\" array"));
+  if (!list || !list->is_array())
+    return unexpected(std::string("nft listing has no \"nftables\" array"));
   Counters out;
   for (const auto& item : list->items()) {
     if (const JsonValue* t = item.find("table")) {
-      if (const JsonValue* c = t->find("comment"); c && c->is_string()) out.table_comment = c->as_string();
+      if (const JsonValue* c = t->find("comment"); c && c->is_string())
+        out.table_comment = c->as_string();
     } else if (const JsonValue* c = item.find("counter")) {
       const JsonValue* name = c->find("name");
       if (!name || !name->is_string()) continue;

@@ -63,21 +63,21 @@ SetIndex build_index(const GatewayState& s) {
       std::vector<const Peer*> all{&r.peer};
       for (const auto& p : r.and_peers) all.push_back(&p);
       for (const Peer* peer : all) switch (peer->kind) {
-        case Peer::Kind::kController:
-          ix.controllers.push_back(peer->value);
-          break;
-        case Peer::Kind::kManufacturer:
-          ix.manufacturers.push_back(peer->value);
-          break;
-        case Peer::Kind::kSameManufacturer:
-          if (auto m = manufacturer_of(d); !m.empty()) ix.manufacturers.push_back(m);
-          break;
-        case Peer::Kind::kModel:
-          ix.models.push_back(peer->value);
-          break;
-        default:
-          break;
-      }
+          case Peer::Kind::kController:
+            ix.controllers.push_back(peer->value);
+            break;
+          case Peer::Kind::kManufacturer:
+            ix.manufacturers.push_back(peer->value);
+            break;
+          case Peer::Kind::kSameManufacturer:
+            if (auto m = manufacturer_of(d); !m.empty()) ix.manufacturers.push_back(m);
+            break;
+          case Peer::Kind::kModel:
+            ix.models.push_back(peer->value);
+            break;
+          default:
+            break;
+        }
     }
   }
   sort_unique(ix.controllers);
@@ -174,7 +174,8 @@ void render_rule(RenderCtx& c, const Rule& r, bool out_dir, std::string& out) {
   // naming only the peer's port ("from port 443"). Connection tracking carries replies
   // already; written literally, the rule would let anyone open connections to the device
   // from source port 443. Not written: statefulness makes it redundant.
-  if (tcp && !out_dir && r.initiated == mud::Initiated::kEither && r.src_port && !r.dst_port) return;
+  if (tcp && !out_dir && r.initiated == mud::Initiated::kEither && r.src_port && !r.dst_port)
+    return;
   auto names_kind = [&](Peer::Kind k) {
     return r.peer.kind == k || std::any_of(r.and_peers.begin(), r.and_peers.end(),
                                            [k](const Peer& p) { return p.kind == k; });
@@ -202,8 +203,10 @@ void render_rule(RenderCtx& c, const Rule& r, bool out_dir, std::string& out) {
     bool possible = true;
     for (const auto& extra : r.and_peers) {
       auto more = peer_match(c, extra, v4, out_dir);
-      if (!more) possible = false;
-      else if (!more->empty()) *peer += (peer->empty() ? "" : " ") + *more;
+      if (!more)
+        possible = false;
+      else if (!more->empty())
+        *peer += (peer->empty() ? "" : " ") + *more;
     }
     if (!possible) continue;
     std::string line = "    ";
@@ -216,8 +219,10 @@ void render_rule(RenderCtx& c, const Rule& r, bool out_dir, std::string& out) {
       line += "meta l4proto " + std::to_string(*r.protocol) + " ";
       if (r.src_port) line += port_expr("sport", *r.src_port) + " ";
       if (r.dst_port) line += port_expr("dport", *r.dst_port) + " ";
-      if (r.icmp_type) line += std::string(v4 ? "icmp" : "icmpv6") + " type " + std::to_string(*r.icmp_type) + " ";
-      if (r.icmp_code) line += std::string(v4 ? "icmp" : "icmpv6") + " code " + std::to_string(*r.icmp_code) + " ";
+      if (r.icmp_type)
+        line += std::string(v4 ? "icmp" : "icmpv6") + " type " + std::to_string(*r.icmp_type) + " ";
+      if (r.icmp_code)
+        line += std::string(v4 ? "icmp" : "icmpv6") + " code " + std::to_string(*r.icmp_code) + " ";
       if (tcp && r.initiated == opener) line += "ct state new ";
     }
     line += "counter ";
@@ -258,10 +263,15 @@ std::vector<std::pair<const char*, std::string>> quarantine_rules(
   std::vector<std::pair<const char*, std::string>> r;
   const std::string est = "ct state established,related ";
   const std::string upd = " counter accept comment \"quarantine: update servers\"";
-  r.emplace_back("_qo", "meta l4proto udp udp dport { 53, 67, 123, 547 } counter accept comment \"quarantine: dns, dhcp, ntp\"");
+  r.emplace_back("_qo",
+                 "meta l4proto udp udp dport { 53, 67, 123, 547 } counter accept comment "
+                 "\"quarantine: dns, dhcp, ntp\"");
   r.emplace_back("_qo", "meta l4proto tcp tcp dport 53 counter accept comment \"quarantine: dns\"");
-  r.emplace_back("_qi", est + "meta l4proto udp udp sport { 53, 67, 123, 547 } counter accept comment \"quarantine: dns, dhcp, ntp\"");
-  r.emplace_back("_qi", est + "meta l4proto tcp tcp sport 53 counter accept comment \"quarantine: dns\"");
+  r.emplace_back("_qi", est +
+                            "meta l4proto udp udp sport { 53, 67, 123, 547 } counter accept "
+                            "comment \"quarantine: dns, dhcp, ntp\"");
+  r.emplace_back("_qi",
+                 est + "meta l4proto tcp tcp sport 53 counter accept comment \"quarantine: dns\"");
   std::vector<std::string> sets = {"upd4", "upd6"};
   for (std::size_t k = 0; k < names.size(); ++k)
     if (std::find(s.update_names.begin(), s.update_names.end(), names[k]) != s.update_names.end()) {
@@ -333,7 +343,8 @@ Rendered render_table(const GatewayState& s, std::uint64_t generation, Timestamp
       for (const auto& [ip, expiry] : it->second) {
         if (expiry <= now) continue;
         const auto left = std::max<Timestamp>(1, (expiry - now) / kNsPerSec);
-        (ip.is_v4() ? el4 : el6).push_back(ip.to_string() + " timeout " + std::to_string(left) + "s");
+        (ip.is_v4() ? el4 : el6)
+            .push_back(ip.to_string() + " timeout " + std::to_string(left) + "s");
       }
     }
     add_set(t, name_set(ix.names[k], true), true, false, true, el4);
@@ -341,7 +352,8 @@ Rendered render_table(const GatewayState& s, std::uint64_t generation, Timestamp
   }
   for (std::size_t k = 0; k < ix.controllers.size(); ++k) {
     std::vector<IpAddr> addrs;
-    if (auto it = s.controllers.find(ix.controllers[k]); it != s.controllers.end()) addrs = it->second;
+    if (auto it = s.controllers.find(ix.controllers[k]); it != s.controllers.end())
+      addrs = it->second;
     add_set(t, "c" + std::to_string(k) + "_4", true, false, false, family_addrs(addrs, true));
     add_set(t, "c" + std::to_string(k) + "_6", false, false, false, family_addrs(addrs, false));
   }
@@ -352,7 +364,8 @@ Rendered render_table(const GatewayState& s, std::uint64_t generation, Timestamp
     return addrs;
   };
   for (std::size_t k = 0; k < ix.manufacturers.size(); ++k) {
-    auto addrs = members([&](const DeviceEntry& d) { return manufacturer_of(d) == ix.manufacturers[k]; });
+    auto addrs =
+        members([&](const DeviceEntry& d) { return manufacturer_of(d) == ix.manufacturers[k]; });
     add_set(t, "mf" + std::to_string(k) + "_4", true, false, false, family_addrs(addrs, true));
     add_set(t, "mf" + std::to_string(k) + "_6", false, false, false, family_addrs(addrs, false));
   }
@@ -374,14 +387,14 @@ Rendered render_table(const GatewayState& s, std::uint64_t generation, Timestamp
     const std::string key = device_key(d.mac, d.addrs);
     RenderCtx c{s, ix, d, out.warnings};
     std::string o, i;
-    for (const auto& r : d.policy->rules) render_rule(c, r, r.dir == Dir::kFromDevice, r.dir == Dir::kFromDevice ? o : i);
+    for (const auto& r : d.policy->rules)
+      render_rule(c, r, r.dir == Dir::kFromDevice, r.dir == Dir::kFromDevice ? o : i);
     for (const auto& w : d.policy->warnings) out.warnings.push_back(d.name + ": " + w);
     out.rules += c.rules + 2;
     chains += chains_for(key + "_o", key, o);
     chains += chains_for(key + "_i", key, i);
     counters.insert(key);
-    if (d.mac)
-      from_mac.push_back(mac_text(*d.mac) + " : jump " + key + "_o");
+    if (d.mac) from_mac.push_back(mac_text(*d.mac) + " : jump " + key + "_o");
     for (const auto& a : d.addrs) {
       if (!d.mac) (a.is_v4() ? from4 : from6).push_back(a.to_string() + " : jump " + key + "_o");
       (a.is_v4() ? to4 : to6).push_back(a.to_string() + " : jump " + key + "_i");
@@ -457,11 +470,15 @@ std::string render_quarantine(const QuarantineEntry& q, const GatewayState& s) {
   for (const char* suffix : {"_qo", "_qi"})
     out += "add rule inet warden " + key + suffix + " counter name " + key +
            "_drop drop comment \"quarantine\"\n";
-  if (q.mac) out += "add element inet warden q_from_mac { " + mac_text(*q.mac) + " : goto " + key + "_qo }\n";
+  if (q.mac)
+    out +=
+        "add element inet warden q_from_mac { " + mac_text(*q.mac) + " : goto " + key + "_qo }\n";
   for (const auto& a : q.addrs) {
     const char* f = a.is_v4() ? "4" : "6";
-    out += std::string("add element inet warden q_from") + f + " { " + a.to_string() + " : goto " + key + "_qo }\n";
-    out += std::string("add element inet warden q_to") + f + " { " + a.to_string() + " : goto " + key + "_qi }\n";
+    out += std::string("add element inet warden q_from") + f + " { " + a.to_string() + " : goto " +
+           key + "_qo }\n";
+    out += std::string("add element inet warden q_to") + f + " { " + a.to_string() + " : goto " +
+           key + "_qi }\n";
   }
   return out;
 }
@@ -489,11 +506,13 @@ std::string name_set(std::string_view name, bool v4) {
 }
 
 std::string dnsmasq_nftsets(const GatewayState& s) {
-  std::string out = "# Written by warden gateway: dnsmasq adds the addresses it answers for these\n"
-                    "# names to warden's sets before the answer leaves, so a device's first\n"
-                    "# connection after a lookup is already allowed.\n";
+  std::string out =
+      "# Written by warden gateway: dnsmasq adds the addresses it answers for these\n"
+      "# names to warden's sets before the answer leaves, so a device's first\n"
+      "# connection after a lookup is already allowed.\n";
   for (const auto& n : needed_names(s))
-    out += "nftset=/" + n + "/4#inet#warden#" + name_set(n, true) + ",6#inet#warden#" + name_set(n, false) + "\n";
+    out += "nftset=/" + n + "/4#inet#warden#" + name_set(n, true) + ",6#inet#warden#" +
+           name_set(n, false) + "\n";
   return out;
 }
 

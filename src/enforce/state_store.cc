@@ -41,7 +41,8 @@ Result<std::unique_ptr<StateStore>, std::string> StateStore::open(const std::str
   auto pragma_int = [raw](const char* sql) {
     Stmt q;
     int v = 0;
-    if (sqlite3_prepare_v2(raw, sql, -1, &q.s, nullptr) == SQLITE_OK && sqlite3_step(q.s) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(raw, sql, -1, &q.s, nullptr) == SQLITE_OK &&
+        sqlite3_step(q.s) == SQLITE_ROW)
       v = sqlite3_column_int(q.s, 0);
     return v;
   };
@@ -50,8 +51,12 @@ Result<std::unique_ptr<StateStore>, std::string> StateStore::open(const std::str
   if (app == 0 && version == 0) {
     auto ok = st->exec(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-        "PRAGMA application_id=" + std::to_string(kApplicationId) + ";"
-        "PRAGMA user_version=" + std::to_string(kFormat) + ";"
+        "PRAGMA application_id=" +
+        std::to_string(kApplicationId) +
+        ";"
+        "PRAGMA user_version=" +
+        std::to_string(kFormat) +
+        ";"
         "CREATE TABLE IF NOT EXISTS quarantine(device TEXT PRIMARY KEY, mac TEXT, addrs TEXT,"
         " reason TEXT, by TEXT, since INTEGER);"
         "CREATE TABLE IF NOT EXISTS resolved(name TEXT, addr TEXT, expiry INTEGER,"
@@ -62,8 +67,8 @@ Result<std::unique_ptr<StateStore>, std::string> StateStore::open(const std::str
   } else if (app != kApplicationId) {
     return unexpected(path + " is not a warden gateway state file");
   } else if (version != kFormat) {
-    return unexpected(path + " has state format " + std::to_string(version) + ", this warden reads " +
-                      std::to_string(kFormat));
+    return unexpected(path + " has state format " + std::to_string(version) +
+                      ", this warden reads " + std::to_string(kFormat));
   } else {
     auto ok = st->exec("PRAGMA synchronous=FULL;");
     if (!ok) return unexpected(path + ": " + ok.error());
@@ -86,8 +91,9 @@ Result<bool, std::string> StateStore::exec(const std::string& sql) {
 Result<StoredState, std::string> StateStore::load() {
   StoredState out;
   Stmt q;
-  if (sqlite3_prepare_v2(db_, "SELECT device, mac, addrs, reason, by, since FROM quarantine ORDER BY since",
-                         -1, &q.s, nullptr) != SQLITE_OK)
+  if (sqlite3_prepare_v2(
+          db_, "SELECT device, mac, addrs, reason, by, since FROM quarantine ORDER BY since", -1,
+          &q.s, nullptr) != SQLITE_OK)
     return unexpected(path_ + ": " + sqlite3_errmsg(db_));
   while (sqlite3_step(q.s) == SQLITE_ROW) {
     QuarantineEntry e;
@@ -97,7 +103,8 @@ Result<StoredState, std::string> StateStore::load() {
     for (std::size_t pos = 0; pos < addrs.size();) {
       auto end = addrs.find(' ', pos);
       if (end == std::string::npos) end = addrs.size();
-      if (auto ip = IpAddr::parse(std::string_view(addrs).substr(pos, end - pos))) e.addrs.push_back(*ip);
+      if (auto ip = IpAddr::parse(std::string_view(addrs).substr(pos, end - pos)))
+        e.addrs.push_back(*ip);
       pos = end + 1;
     }
     e.reason = col(q.s, 3);
@@ -108,7 +115,8 @@ Result<StoredState, std::string> StateStore::load() {
     out.quarantine.push_back(std::move(e));
   }
   Stmt r;
-  if (sqlite3_prepare_v2(db_, "SELECT name, addr, expiry FROM resolved", -1, &r.s, nullptr) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db_, "SELECT name, addr, expiry FROM resolved", -1, &r.s, nullptr) !=
+      SQLITE_OK)
     return unexpected(path_ + ": " + sqlite3_errmsg(db_));
   while (sqlite3_step(r.s) == SQLITE_ROW) {
     auto ip = IpAddr::parse(col(r.s, 1));
@@ -116,11 +124,13 @@ Result<StoredState, std::string> StateStore::load() {
     out.resolved[col(r.s, 0)][*ip] = sqlite3_column_int64(r.s, 2);
   }
   Stmt pr;
-  if (sqlite3_prepare_v2(db_, "SELECT device, state FROM profiles", -1, &pr.s, nullptr) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db_, "SELECT device, state FROM profiles", -1, &pr.s, nullptr) !=
+      SQLITE_OK)
     return unexpected(path_ + ": " + sqlite3_errmsg(db_));
   while (sqlite3_step(pr.s) == SQLITE_ROW) {
     const std::string st = col(pr.s, 1);
-    if (st != "locked" && st != "relaxed") return unexpected(path_ + ": bad profile state \"" + st + "\"");
+    if (st != "locked" && st != "relaxed")
+      return unexpected(path_ + ": bad profile state \"" + st + "\"");
     out.profiles[col(pr.s, 0)] = st;
   }
   Stmt g;
@@ -151,7 +161,8 @@ Result<bool, std::string> StateStore::put_quarantine(const QuarantineEntry& e) {
 
 Result<bool, std::string> StateStore::remove_quarantine(const std::string& device) {
   Stmt s;
-  if (sqlite3_prepare_v2(db_, "DELETE FROM quarantine WHERE device=?", -1, &s.s, nullptr) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db_, "DELETE FROM quarantine WHERE device=?", -1, &s.s, nullptr) !=
+      SQLITE_OK)
     return unexpected(path_ + ": " + sqlite3_errmsg(db_));
   sqlite3_bind_text(s.s, 1, device.c_str(), -1, SQLITE_TRANSIENT);
   if (sqlite3_step(s.s) != SQLITE_DONE) return unexpected(path_ + ": " + sqlite3_errmsg(db_));
@@ -183,14 +194,15 @@ Result<bool, std::string> StateStore::put_resolutions(const std::string& name,
 }
 
 Result<bool, std::string> StateStore::set_generation(std::uint64_t g) {
-  return exec("INSERT OR REPLACE INTO meta(key, value) VALUES('generation', " + std::to_string(g) + ")");
+  return exec("INSERT OR REPLACE INTO meta(key, value) VALUES('generation', " + std::to_string(g) +
+              ")");
 }
 
 Result<bool, std::string> StateStore::set_profile_state(const std::string& device,
-                                                      const std::string& state) {
+                                                        const std::string& state) {
   Stmt s;
-  if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO profiles(device, state) VALUES(?,?)", -1, &s.s,
-                         nullptr) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO profiles(device, state) VALUES(?,?)", -1,
+                         &s.s, nullptr) != SQLITE_OK)
     return unexpected(path_ + ": " + sqlite3_errmsg(db_));
   sqlite3_bind_text(s.s, 1, device.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(s.s, 2, state.c_str(), -1, SQLITE_TRANSIENT);

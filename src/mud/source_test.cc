@@ -7,9 +7,8 @@
 #include <fstream>
 #include <map>
 
-#include "mud/test_pki.h"
-
 #include "core/temp_dir.h"
+#include "mud/test_pki.h"
 
 namespace warden::mud {
 namespace {

@@ -168,7 +168,8 @@ Result<Rule, std::string> parse_allow_spec(std::string_view proto, std::string_v
   else if (proto == "icmpv6")
     r.protocol = 58;
   else if (proto != "any" && !proto.empty())
-    return unexpected("unknown protocol \"" + std::string(proto) + "\" (tcp, udp, icmp, icmpv6, any)");
+    return unexpected("unknown protocol \"" + std::string(proto) +
+                      "\" (tcp, udp, icmp, icmpv6, any)");
   if (!port.empty()) {
     if (r.protocol != 6 && r.protocol != 17)
       return unexpected(std::string("a port needs proto tcp or udp"));
@@ -254,7 +255,8 @@ Result<GatewayConfig, std::string> parse_gateway_config(std::string_view json) {
         if (d->mac && !macs.insert(*d->mac).second)
           return fail(dp, "the MAC " + d->mac->to_string() + " is listed twice");
         for (const auto& a : d->addrs)
-          if (!ips.insert(a).second) return fail(dp, "the address " + a.to_string() + " is listed twice");
+          if (!ips.insert(a).second)
+            return fail(dp, "the address " + a.to_string() + " is listed twice");
         if (!names.insert(d->name).second) return fail(dp, "the name \"" + d->name + "\" is taken");
         c.devices.push_back(std::move(*d));
       }

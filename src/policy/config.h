@@ -38,16 +38,16 @@ struct DeviceConfig {
   std::optional<MacAddr> mac;
   std::vector<IpAddr> addrs;  // IPv4 and IPv6
   // Where the policy comes from: exactly one of these.
-  std::string mud;                    // a MUD file path or URL
+  std::string mud;                         // a MUD file path or URL
   std::optional<std::vector<Rule>> allow;  // an explicit allow-list
-  bool learned = false;               // the profile learned by watching the device
-  std::vector<IpAddr> my_controller;  // for MUD my-controller
+  bool learned = false;                    // the profile learned by watching the device
+  std::vector<IpAddr> my_controller;       // for MUD my-controller
 };
 
 struct GatewayConfig {
   std::vector<Prefix> lan_networks;
-  std::vector<Prefix> update_servers;      // addresses or networks
-  std::vector<std::string> update_names;   // DNS names, resolved from the answers seen
+  std::vector<Prefix> update_servers;     // addresses or networks
+  std::vector<std::string> update_names;  // DNS names, resolved from the answers seen
   std::map<std::string, std::vector<IpAddr>> controllers;  // class URI -> addresses
   std::vector<DeviceConfig> devices;
 };

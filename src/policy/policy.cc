@@ -48,9 +48,8 @@ IpAddr mask(const IpAddr& addr, unsigned bits) {
     const unsigned bit = offset + i;
     raw[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
   }
-  return addr.is_v4()
-             ? IpAddr::v4(Bytes(reinterpret_cast<const std::byte*>(raw.data()) + 12, 4))
-             : IpAddr::v6(Bytes(reinterpret_cast<const std::byte*>(raw.data()), 16));
+  return addr.is_v4() ? IpAddr::v4(Bytes(reinterpret_cast<const std::byte*>(raw.data()) + 12, 4))
+                      : IpAddr::v6(Bytes(reinterpret_cast<const std::byte*>(raw.data()), 16));
 }
 
 struct AceMapping {
@@ -126,7 +125,8 @@ AceMapping map_ace(const mud::Acl& acl, const mud::Ace& ace, bool from_device) {
   const mud::MudMatch& m = ace.mud;
   if (m.local_networks) peers.push_back({Peer::Kind::kLocalNetworks, {}, {}});
   if (m.same_manufacturer) peers.push_back({Peer::Kind::kSameManufacturer, {}, {}});
-  if (!m.manufacturer.empty()) peers.push_back({Peer::Kind::kManufacturer, normalize_dns_name(m.manufacturer), {}});
+  if (!m.manufacturer.empty())
+    peers.push_back({Peer::Kind::kManufacturer, normalize_dns_name(m.manufacturer), {}});
   if (!m.model.empty()) peers.push_back({Peer::Kind::kModel, m.model, {}});
   if (!m.controller.empty()) peers.push_back({Peer::Kind::kController, m.controller, {}});
   if (m.my_controller) peers.push_back({Peer::Kind::kMyController, {}, {}});
@@ -187,7 +187,9 @@ std::string peer_text(const Peer& p) {
 }
 
 std::string describe(const Rule& r) {
-  std::string out = r.action == Action::kAccept ? "allow " : r.action == Action::kDrop ? "drop " : "reject ";
+  std::string out = r.action == Action::kAccept ? "allow "
+                    : r.action == Action::kDrop ? "drop "
+                                                : "reject ";
   out += proto_text(r);
   if (r.icmp_type) out += " type " + std::to_string(*r.icmp_type);
   if (r.icmp_code) out += " code " + std::to_string(*r.icmp_code);

@@ -36,12 +36,12 @@ enum class Dir : std::uint8_t { kFromDevice, kToDevice };
 struct Peer {
   enum class Kind : std::uint8_t {
     kAny,
-    kNetwork,         // value: a prefix
-    kDnsName,         // value: a lower-case DNS name, resolved from the answers the gateway sees
-    kLocalNetworks,   // the gateway's LAN prefixes
-    kController,      // value: a controller class URI; addresses from the configuration
-    kMyController,    // the device's own controller(s), from the configuration
-    kManufacturer,    // value: a domain; devices whose MUD URL has that authority
+    kNetwork,        // value: a prefix
+    kDnsName,        // value: a lower-case DNS name, resolved from the answers the gateway sees
+    kLocalNetworks,  // the gateway's LAN prefixes
+    kController,     // value: a controller class URI; addresses from the configuration
+    kMyController,   // the device's own controller(s), from the configuration
+    kManufacturer,   // value: a domain; devices whose MUD URL has that authority
     kSameManufacturer,
     kModel,  // value: a MUD URL; devices announcing it
   };

@@ -39,7 +39,8 @@ TEST(Prefix, ParsesAndClearsHostBits) {
 }
 
 TEST(Names, AuthorityAndNormalisation) {
-  EXPECT_EQ(url_authority("https://Lighting.Example.com:443/lightbulb2000"), "lighting.example.com");
+  EXPECT_EQ(url_authority("https://Lighting.Example.com:443/lightbulb2000"),
+            "lighting.example.com");
   EXPECT_EQ(url_authority("https://user@luminaire.example.com/x?y"), "luminaire.example.com");
   EXPECT_EQ(url_authority("no-scheme"), "");
   EXPECT_EQ(normalize_dns_name("FW-Update.Example.COM."), "fw-update.example.com");
@@ -74,7 +75,8 @@ TEST(FromMud, LuminaireUsesEveryAbstraction) {
   EXPECT_EQ(p.rules[1].peer.kind, Peer::Kind::kMyController);
   EXPECT_EQ(p.rules[2].peer.kind, Peer::Kind::kLocalNetworks);
   EXPECT_EQ(p.rules[3].dir, Dir::kToDevice);
-  EXPECT_EQ(describe(r0), "allow tcp/443 to dns:fw-update.luminaire.example.com (IPv4) (device opens)");
+  EXPECT_EQ(describe(r0),
+            "allow tcp/443 to dns:fw-update.luminaire.example.com (IPv4) (device opens)");
 }
 
 TEST(FromMud, EveryRfcFileGivesRulesAndEthernetMatchesAreLeftOutWithAWarning) {
@@ -131,12 +133,14 @@ TEST(Config, ErrorsNameThePath) {
       {R"({"devicez": []})", "devicez: unknown key"},
       {R"({"devices": [{"mac": "02:77:00:00:00:11"}]})", "devices[0]: needs exactly one policy"},
       {R"({"devices": [{"name": "x", "mud": "a.json"}]})", "devices[0]: needs a \"mac\""},
-      {R"({"devices": [{"mac": "01:00:5e:00:00:01", "mud": "a"}]})", "devices[0].mac: must be a unicast"},
+      {R"({"devices": [{"mac": "01:00:5e:00:00:01", "mud": "a"}]})",
+       "devices[0].mac: must be a unicast"},
       {R"({"devices": [{"mac": "02:77:00:00:00:11", "allow": [{"proto": "tcp", "port": 70000, "to": "any"}]}]})",
        "devices[0].allow[0].port: must be 1..65535"},
       {R"({"devices": [{"mac": "02:77:00:00:00:11", "allow": [{"proto": "icmp", "port": 7, "to": "any"}]}]})",
        "a port needs proto tcp or udp"},
-      {R"({"devices": [{"mac": "02:77:00:00:00:11", "allow": [{"to": "not a name!"}]}]})", "is neither"},
+      {R"({"devices": [{"mac": "02:77:00:00:00:11", "allow": [{"to": "not a name!"}]}]})",
+       "is neither"},
       {R"({"devices": [{"mac": "02:77:00:00:00:11", "mud": "a"}, {"mac": "02:77:00:00:00:11", "mud": "b"}]})",
        "is listed twice"},
       {R"({"lan_networks": ["10.0.0.0/40"]})", "lan_networks[0]: not a network"},
