@@ -258,8 +258,7 @@ std::string fmt_hex(std::uint64_t v, int width) {
 
 // The rules of a quarantined device's two chains (suffix "_qo" or "_qi", rule body), before
 // the final counted drop: DNS, DHCP and NTP, and the update servers, nothing else.
-std::vector<std::pair<const char*, std::string>> quarantine_rules(
-    const GatewayState& s, const std::vector<std::string>& names) {
+std::vector<std::pair<const char*, std::string>> quarantine_rules(const GatewayState& s) {
   std::vector<std::pair<const char*, std::string>> r;
   const std::string est = "ct state established,related ";
   const std::string upd = " counter accept comment \"quarantine: update servers\"";
@@ -272,12 +271,14 @@ std::vector<std::pair<const char*, std::string>> quarantine_rules(
                             "comment \"quarantine: dns, dhcp, ntp\"");
   r.emplace_back("_qi",
                  est + "meta l4proto tcp tcp sport 53 counter accept comment \"quarantine: dns\"");
+  // Name sets are named by the name alone, so no index of the table's names is needed.
+  std::vector<std::string> names = s.update_names;
+  sort_unique(names);
   std::vector<std::string> sets = {"upd4", "upd6"};
-  for (std::size_t k = 0; k < names.size(); ++k)
-    if (std::find(s.update_names.begin(), s.update_names.end(), names[k]) != s.update_names.end()) {
-      sets.push_back(name_set(names[k], true));
-      sets.push_back(name_set(names[k], false));
-    }
+  for (const auto& n : names) {
+    sets.push_back(name_set(n, true));
+    sets.push_back(name_set(n, false));
+  }
   for (const auto& set : sets) {
     const bool v6 = set.back() == '6';
     r.emplace_back("_qo", std::string(v6 ? "ip6" : "ip") + " daddr @" + set + upd);
@@ -403,7 +404,7 @@ Rendered render_table(const GatewayState& s, std::uint64_t generation, Timestamp
   // Quarantine chains.
   std::vector<std::string> q_mac, q_from4, q_from6, q_to4, q_to6;
   std::string qchains;
-  const auto qrules = quarantine_rules(s, ix.names);
+  const auto qrules = quarantine_rules(s);
   for (const auto& q : s.quarantine) {
     const std::string key = device_key(q.mac, q.addrs);
     counters.insert(key);
@@ -464,8 +465,7 @@ std::string render_quarantine(const QuarantineEntry& q, const GatewayState& s) {
     out += "add chain inet warden " + key + suffix + "\n";
     out += "flush chain inet warden " + key + suffix + "\n";
   }
-  // Names keep the indices they have in the full table.
-  for (const auto& [chain, body] : quarantine_rules(s, needed_names(s)))
+  for (const auto& [chain, body] : quarantine_rules(s))
     out += "add rule inet warden " + key + chain + " " + body + "\n";
   for (const char* suffix : {"_qo", "_qi"})
     out += "add rule inet warden " + key + suffix + " counter name " + key +
