@@ -583,7 +583,8 @@ class Gateway {
     return buf;
   }
 
-  // Called with `mu` held.
+  // quarantine and release, with `mu` held (serve_control answers status and the profile
+  // commands elsewhere: they must not hold the lock, or need the capture thread).
   std::string handle(const std::string& line) {
     JsonLimits limits;
     limits.max_bytes = kMaxRequest;
@@ -606,7 +607,6 @@ class Gateway {
       return decision("quarantine", enf_.quarantine(std::move(*e)));
     }
     if (c == "release") return decision("release", enf_.release(device));
-    if (c == "status") return json_error("status is answered without the lock");
     return json_error("unknown command \"" + c +
                       "\" (quarantine, release, status, profile, lock, relax)");
   }
@@ -849,13 +849,12 @@ class Gateway {
     return false;
   }
 
-  void on_dns(const dissect::Observation& o, const dissect::DnsObservation& dns) {
+  void on_dns(const dissect::DnsObservation& dns) {
     // Only answers to queries seen on the same flow: an unsolicited "answer" a device sends
     // cannot open the way to an address of its choosing.
     if (dns.flavor != dissect::DnsFlavor::kDns || !dns.msg.response || !dns.rtt ||
         dns.msg.rcode != 0 || dns.msg.questions.empty())
       return;
-    (void)o;
     const std::string qname = policy::normalize_dns_name(dns.msg.questions.front().name);
     if (qname.empty()) return;
     std::vector<IpAddr> addrs;
@@ -886,7 +885,7 @@ class Gateway {
 };
 
 void GatewaySink::on_observation(const dissect::Observation& o) {
-  if (const auto* dns = std::get_if<dissect::DnsObservation>(&o.body)) gw_.on_dns(o, *dns);
+  if (const auto* dns = std::get_if<dissect::DnsObservation>(&o.body)) gw_.on_dns(*dns);
   if (o.ctx.has_src_mac) {
     if (const auto* dhcp = std::get_if<protocols::DhcpMessage>(&o.body);
         dhcp && !dhcp->mud_url.empty())
@@ -1145,6 +1144,16 @@ Result<GatewayState, std::string> load_desired(const Options& o, std::vector<std
   return load_state(o.config, learned, *acquisition->source);
 }
 
+// The LAN addresses the inventory has seen a device use (none when it has not been seen).
+std::vector<IpAddr> local_addresses(const inventory::DeviceInventory& inventory,
+                                    const MacAddr& mac) {
+  std::vector<IpAddr> out;
+  if (const auto* inv = inventory.find(mac))
+    for (const auto& a : inv->addresses)
+      if (a.ip.is_local_unicast()) out.push_back(a.ip);
+  return out;
+}
+
 // A MUD file a device announced arrived (capture thread, `mu` held): the device is enforced
 // with it, unless the configuration gives that device a policy of its own (the operator's
 // word wins over the device's). True when the ruleset changed.
@@ -1199,9 +1208,7 @@ bool adopt_announced(MudWorker::Done& done, Enforcer& enf, Gateway& gw,
     entry = &devices.back();
     entry->name = mac;
     entry->mac = done.job.mac;
-    if (const auto* inv = inventory.find(done.job.mac))
-      for (const auto& a : inv->addresses)
-        if (a.ip.is_local_unicast()) entry->addrs.push_back(a.ip);
+    entry->addrs = local_addresses(inventory, done.job.mac);
   }
   entry->policy = std::move(*pol);
   announced.insert(done.job.mac);
@@ -1394,6 +1401,14 @@ int cmd_run(Options& o) {
     }
     pipe.heartbeat(wall_ns());
     const auto now = std::chrono::steady_clock::now();
+    // Every 30 s: the inventory is classified and written (as `monitor` does), then announced
+    // devices' addresses and learned profiles are brought up to date from it. Publishing
+    // touches no enforcer state, so it runs before the lock a quarantine may be waiting for.
+    const bool tick = now - last_learned >= std::chrono::seconds(30);
+    if (tick) {
+      last_learned = now;
+      pipe.publish_devices();
+    }
     std::lock_guard lock(gw.mu);
     if (enf.pending())
       if (auto f = enf.flush(); !f && !o.quiet)
@@ -1411,29 +1426,23 @@ int cmd_run(Options& o) {
             !write_dnsmasq(o, enf.state()))
           status = kExitFatal;
     }
-    if (now - last_learned >= std::chrono::seconds(30) && !announced_devices.empty()) {
+    if (tick && !announced_devices.empty()) {
       // Devices known by their announcement get the addresses the inventory saw them use.
       auto devices = enf.state().devices;
       bool changed = false;
       for (auto& d : devices) {
-        if (!d.mac || !announced_devices.count(*d.mac)) continue;
-        if (const auto* inv = pipe.inventory().find(*d.mac)) {
-          std::vector<IpAddr> addrs;
-          for (const auto& a : inv->addresses)
-            if (a.ip.is_local_unicast()) addrs.push_back(a.ip);
-          if (addrs != d.addrs) {
-            d.addrs = std::move(addrs);
-            changed = true;
-          }
+        if (!d.mac || !announced_devices.count(*d.mac) || !pipe.inventory().find(*d.mac)) continue;
+        auto addrs = local_addresses(pipe.inventory(), *d.mac);
+        if (addrs != d.addrs) {
+          d.addrs = std::move(addrs);
+          changed = true;
         }
       }
       if (changed)
         if (auto r = enf.set_devices(std::move(devices), wall_ns()); !r)
           std::fprintf(stderr, "warden gateway: %s\n", r.error().c_str());
     }
-    if (now - last_learned >= std::chrono::seconds(30) && !learned.empty()) {
-      last_learned = now;
-      pipe.publish_devices();
+    if (tick && !learned.empty()) {
       auto devices = enf.state().devices;
       if (profiles.adopt(devices, enf.profile_states())) {
         auto r = enf.set_devices(std::move(devices), wall_ns());
