@@ -15,11 +15,15 @@ packages=(
   sqlite3 iproute2 iputils-ping procps python3  # integration tests: netns, ping, db checks
   hping3                    # integration tests: real floods between our own namespaces
   libnftables-dev nftables  # warden gateway: enforcement through libnftables
+  libssh-dev                # warden scan: SSH password checks through libssh
+  # warden scan integration test: the bench of real vulnerable daemons (../shared/bench)
+  miniupnpd miniupnpd-nftables miniupnpc busybox-static inetutils-telnetd openbsd-inetd
+  lighttpd openssh-server openssl
   libnetfilter-conntrack-dev  # warden gateway: a quarantine forgets the device's connections
   iperf3 dnsmasq-base mosquitto mosquitto-clients curl netcat-openbsd dnsutils jq  # gateway tests and bench: real clients and servers in namespaces
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(libndpi-bin tshark tcpdump time util-linux bc)
+  packages+=(libndpi-bin tshark tcpdump time util-linux bc nmap)
 fi
 
 missing=()
