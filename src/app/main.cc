@@ -25,6 +25,7 @@
 #include "app/gateway_cli.h"
 #include "app/intel_cli.h"
 #include "app/mud_cli.h"
+#include "app/scan_cli.h"
 #include "capture/file_format.h"
 #include "capture/live_source.h"
 #include "capture/mapped_file.h"
@@ -747,6 +748,7 @@ const Command kCommands[] = {
     {"gateway", cmd_gateway, "enforce per-device policies and quarantine on a router (nftables)"},
     {"intel", cmd_intel, "threat-intelligence lists: add, list, refresh, remove, check"},
     {"mud", cmd_mud, "RFC 8520 MUD files: check, fetch and verify a device's file"},
+    {"scan", cmd_scan, "assess devices: default passwords, UPnP/NAT injection, weak TLS, exposure"},
     {"version", cmd_version, "print the version"},
 };
 
