@@ -448,4 +448,114 @@ void report_tls(const TlsProbe& probe, std::uint16_t port, std::int64_t now, Hos
   for (const auto& c : probe.certificates) report_certificate(c, port, now, host);
 }
 
+namespace {
+
+// IANA registry ids. Export and anonymous suites are included: a server that accepts them is
+// exactly what the probe is for.
+constexpr LegacySuite kLegacy[] = {
+    {0x0004, "TLS_RSA_WITH_RC4_128_MD5"},
+    {0x0005, "TLS_RSA_WITH_RC4_128_SHA"},
+    {0xC011, "TLS_ECDHE_RSA_WITH_RC4_128_SHA"},
+    {0xC007, "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA"},
+    {0x0018, "TLS_DH_anon_WITH_RC4_128_MD5"},
+    {0x0009, "TLS_RSA_WITH_DES_CBC_SHA"},
+    {0x0015, "TLS_DHE_RSA_WITH_DES_CBC_SHA"},
+    {0x0012, "TLS_DHE_DSS_WITH_DES_CBC_SHA"},
+    {0x001A, "TLS_DH_anon_WITH_DES_CBC_SHA"},
+    {0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5"},
+    {0x0006, "TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5"},
+    {0x0008, "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA"},
+    {0x0014, "TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA"},
+    {0x0011, "TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA"},
+    {0x0062, "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA"},
+    {0x0064, "TLS_RSA_EXPORT1024_WITH_RC4_56_SHA"},
+    // The common suites of SSLv3's time, offered only under SSLv3.
+    {0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA"},
+    {0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA"},
+    {0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA"},
+    {0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA"},
+    {0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA"},
+    {0x0016, "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA"},
+};
+constexpr std::size_t kLegacyOnly = 16;  // the first 16: what OpenSSL cannot offer
+
+void put16(std::string& out, std::size_t v) {
+  out.push_back(static_cast<char>((v >> 8) & 0xff));
+  out.push_back(static_cast<char>(v & 0xff));
+}
+
+}  // namespace
+
+std::span<const LegacySuite> legacy_suites(bool with_common) {
+  return std::span<const LegacySuite>(kLegacy, with_common ? std::size(kLegacy) : kLegacyOnly);
+}
+
+std::string_view legacy_suite_name(std::uint16_t id) {
+  for (const auto& s : kLegacy) {
+    if (s.id == id) return s.name;
+  }
+  return {};
+}
+
+std::string build_client_hello(std::uint16_t wire_version, std::span<const std::uint16_t> suites) {
+  std::string body;
+  put16(body, wire_version);
+  // The random need not be unpredictable: the handshake is abandoned after the ServerHello.
+  for (int i = 0; i < 32; ++i) body.push_back(static_cast<char>(0x5a ^ i));
+  body.push_back(0);  // no session id
+  put16(body, suites.size() * 2);
+  for (auto id : suites) put16(body, id);
+  body += std::string("\x01\x00", 2);  // compression: null only
+  if (wire_version > 0x0300) {
+    // renegotiation_info, empty (RFC 5746): some stacks reject hellos without it.
+    body += std::string("\x00\x05\xff\x01\x00\x01\x00", 7);
+  }
+  std::string hs;
+  hs.push_back(1);  // client_hello
+  hs.push_back(static_cast<char>((body.size() >> 16) & 0xff));
+  put16(hs, body.size() & 0xffff);
+  hs += body;
+  std::string record;
+  record.push_back(0x16);
+  // Record version 1.0 for every TLS hello (what real clients send; some servers reject more).
+  put16(record, wire_version == 0x0300 ? 0x0300 : 0x0301);
+  put16(record, hs.size());
+  record += hs;
+  return record;
+}
+
+HelloReply parse_server_hello(Bytes data) {
+  HelloReply r;
+  ByteReader rd(data);
+  auto type = rd.u8();
+  auto rec_version = rd.be16();
+  auto rec_len = rd.be16();
+  if (!type || !rec_version || !rec_len) return r;  // need_more
+  if (*type != 0x16 || (*rec_version >> 8) != 3 || *rec_len == 0 || *rec_len > 16384 + 2048) {
+    r.kind = HelloReply::Kind::refused;  // an alert (0x15), SSLv2, or not TLS at all
+    return r;
+  }
+  auto record = rd.bytes(*rec_len);
+  if (!record) return r;  // need_more
+  ByteReader hs(*record);
+  auto hs_type = hs.u8();
+  auto hs_len = hs.be24();
+  auto version = hs.be16();
+  bool random = hs.skip(32);
+  auto sid_len = hs.u8();
+  r.kind = HelloReply::Kind::refused;
+  // The ServerHello must fit its first record: servers send it whole, and a fragmented one is
+  // not worth reassembling for a yes/no answer.
+  if (!hs_type || *hs_type != 2 || !hs_len || !version || !random || !sid_len || *sid_len > 32 ||
+      !hs.skip(*sid_len)) {
+    return r;
+  }
+  auto suite = hs.be16();
+  if (!suite) return r;
+  r.kind = HelloReply::Kind::server_hello;
+  r.version = *version;
+  r.suite = *suite;
+  return r;
+}
+
 }  // namespace warden::scan

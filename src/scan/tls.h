@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,11 +87,40 @@ void report_certificate(const CertFacts& cert, std::uint16_t port, std::int64_t 
 // "TLS 1.0: TLS_RSA_WITH_AES_128_CBC_SHA, ...; TLS 1.2: ..." bounded to `max` characters.
 std::string describe_suites(const TlsProbe& probe, std::size_t max = 600);
 
+// The legacy probe. Debian's OpenSSL 3 is built without SSLv3, RC4, single DES and export
+// suites, so it cannot offer what old IoT firmware often still accepts. For those a hand-made
+// ClientHello is sent and only the ServerHello is read: enough to know the version and suite
+// were accepted (the handshake is then abandoned).
+struct LegacySuite {
+  std::uint16_t id;
+  std::string_view name;  // IANA
+};
+// The suites the legacy probe offers: RC4, DES, export, and (for SSLv3, where OpenSSL offers
+// nothing at all) the common suites of the time.
+std::span<const LegacySuite> legacy_suites(bool with_common);
+std::string_view legacy_suite_name(std::uint16_t id);  // "" when not in the table
+// A ClientHello record: `wire_version` 0x0300 (SSLv3) .. 0x0303 (TLS 1.2), no extensions
+// except, above SSLv3, renegotiation_info (some servers refuse a hello without it).
+std::string build_client_hello(std::uint16_t wire_version, std::span<const std::uint16_t> suites);
+// The server's answer to such a hello, from the bytes received so far (untrusted).
+struct HelloReply {
+  enum class Kind : std::uint8_t { need_more, server_hello, refused };
+  Kind kind = Kind::need_more;
+  std::uint16_t version = 0;
+  std::uint16_t suite = 0;
+};
+HelloReply parse_server_hello(Bytes data);
+
 // The network half (tls_check.cc): probes one TCP port with real handshakes, one at a time.
 // Unless `known_tls`, a port that fails the first handshake is taken not to speak TLS and
 // costs nothing more. Each version is tried alone; under each, suites are enumerated the way
 // nmap's ssl-enum-ciphers does (offer all, remove the chosen one, repeat until refused).
 TlsProbe probe_tls(const IpAddr& addr, std::uint16_t port, const ScanOptions& options,
                    bool known_tls);
+// One legacy hello offering `suites` at `wire_version`: the suite the server chose, if it
+// answered with a ServerHello of that very version.
+std::optional<std::uint16_t> legacy_hello(const IpAddr& addr, std::uint16_t port,
+                                          const ScanOptions& options, std::uint16_t wire_version,
+                                          std::span<const std::uint16_t> suites);
 
 }  // namespace warden::scan

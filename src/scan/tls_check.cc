@@ -15,6 +15,7 @@
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -314,7 +315,61 @@ const char* tls_service_name(std::uint16_t port) {
   }
 }
 
+// What the OpenSSL enumeration could not try: SSLv3 and, under each version that can carry
+// them, RC4/DES/export suites (legacy_suites). Same remove-and-repeat loop, raw hellos.
+void enumerate_legacy(ProbeState& st, const IpAddr& addr, std::uint16_t port,
+                      const ScanOptions& options, TlsVersion v) {
+  const bool ssl3 = v == TlsVersion::ssl3;
+  std::vector<std::uint16_t> remaining;
+  for (const auto& s : legacy_suites(ssl3)) remaining.push_back(s.id);
+  const auto wire = static_cast<std::uint16_t>(protocol_of(v));
+  if (ssl3) st.probe.tested.insert(st.probe.tested.begin(), v);  // ascending order
+  std::vector<std::string> found;
+  const std::size_t budget = remaining.size() + 1;
+  for (std::size_t i = 0; i < budget && !remaining.empty(); ++i) {
+    ++st.probe.handshakes;
+    auto chosen = legacy_hello(addr, port, options, wire, remaining);
+    if (!chosen) break;
+    auto it = std::find(remaining.begin(), remaining.end(), *chosen);
+    if (it == remaining.end()) break;  // not one we offered: a broken server, stop
+    found.emplace_back(legacy_suite_name(*chosen));
+    remaining.erase(it);
+  }
+  if (found.empty()) return;
+  auto& acc = st.probe.accepted;
+  auto at = std::find_if(acc.begin(), acc.end(),
+                         [&](const TlsVersionResult& r) { return r.version >= v; });
+  if (at == acc.end() || at->version != v) at = acc.insert(at, TlsVersionResult{v, {}});
+  for (auto& f : found) at->suites.push_back(std::move(f));
+}
+
 }  // namespace
+
+std::optional<std::uint16_t> legacy_hello(const IpAddr& addr, std::uint16_t port,
+                                          const ScanOptions& options, std::uint16_t wire_version,
+                                          std::span<const std::uint16_t> suites) {
+  auto conn = TcpConn::connect(addr, port, options.connect_timeout);
+  if (!conn) return std::nullopt;
+  if (!conn->send(build_client_hello(wire_version, suites), options.io_timeout)) {
+    return std::nullopt;
+  }
+  std::string in;
+  HelloReply reply;
+  conn->recv_until(
+      in,
+      [&](std::string_view got) {
+        reply =
+            parse_server_hello(Bytes(reinterpret_cast<const std::byte*>(got.data()), got.size()));
+        return reply.kind != HelloReply::Kind::need_more;
+      },
+      options.io_timeout, 32 * 1024);
+  // A server that answers an SSLv3 hello with TLS 1.0 does not speak SSLv3: a real client
+  // would abort there too.
+  if (reply.kind != HelloReply::Kind::server_hello || reply.version != wire_version) {
+    return std::nullopt;
+  }
+  return reply.suite;
+}
 
 TlsProbe probe_tls(const IpAddr& addr, std::uint16_t port, const ScanOptions& options,
                    bool known_tls) {
@@ -338,6 +393,18 @@ TlsProbe probe_tls(const IpAddr& addr, std::uint16_t port, const ScanOptions& op
     versions.push_back(v);
   }
   for (auto v : versions) enumerate(st, addr, port, options, v);
+  // The legacy hellos: SSLv3 when this OpenSSL cannot speak it, and RC4/DES/export under each
+  // TLS version up to 1.2 the server accepted (or under TLS 1.0 when it accepted none: a
+  // server with only RC4 suites refuses every OpenSSL hello).
+  std::vector<TlsVersion> legacy;
+#ifdef OPENSSL_NO_SSL3
+  legacy.push_back(TlsVersion::ssl3);
+#endif
+  for (const auto& r : st.probe.accepted) {
+    if (r.version != TlsVersion::tls1_3) legacy.push_back(r.version);
+  }
+  if (st.probe.accepted.empty()) legacy.push_back(TlsVersion::tls1_0);
+  for (auto v : legacy) enumerate_legacy(st, addr, port, options, v);
   for (const auto& der : st.certs_der) {
     auto facts =
         analyse_certificate_der(Bytes(reinterpret_cast<const std::byte*>(der.data()), der.size()));

@@ -160,6 +160,16 @@ TEST_F(TlsDaemon, WeakServerLikeTheBenchTls1) {
   EXPECT_EQ(p.accepted[0].version, TlsVersion::tls1_0);
   EXPECT_EQ(p.accepted[0].suites.size(), 2u);
   EXPECT_EQ(p.min_dh_bits, 1024);
+  EXPECT_EQ(p.tested.front(), TlsVersion::ssl3);  // by the legacy hello
+
+  // The legacy hello against a real stack: a suite it accepts is seen, SSLv3 is not.
+  std::vector<std::uint16_t> aes128{0x002F};
+  EXPECT_EQ(legacy_hello(loopback(), s.port(), options(), 0x0301, aes128), 0x002F);
+  EXPECT_FALSE(legacy_hello(loopback(), s.port(), options(), 0x0300, aes128));
+  std::vector<std::uint16_t> rc4{0x0004, 0x0005};
+  EXPECT_FALSE(legacy_hello(loopback(), s.port(), options(), 0x0301, rc4));
+  // ...and the server still serves proper clients after the abandoned handshakes.
+  EXPECT_FALSE(probe_tls(loopback(), s.port(), options(), true).accepted.empty());
 }
 
 TEST_F(TlsDaemon, ModernServerHasNothingAboveLow) {

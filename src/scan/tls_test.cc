@@ -232,5 +232,67 @@ TEST(ReportTls, DescribeSuitesIsBounded) {
   EXPECT_LE(describe_suites(p, 200).size(), 200u);
 }
 
+TEST(LegacyHello, ClientHelloIsWellFormed) {
+  std::vector<std::uint16_t> suites{0x0004, 0x0005};
+  std::string h = build_client_hello(0x0301, suites);
+  ASSERT_GE(h.size(), 9u);
+  auto u8 = [&](std::size_t i) { return static_cast<unsigned>(static_cast<unsigned char>(h[i])); };
+  EXPECT_EQ(u8(0), 0x16u);
+  EXPECT_EQ((u8(1) << 8) | u8(2), 0x0301u);
+  EXPECT_EQ((u8(3) << 8) | u8(4), h.size() - 5);                  // record length
+  EXPECT_EQ(u8(5), 1u);                                           // client_hello
+  EXPECT_EQ((u8(6) << 16) | (u8(7) << 8) | u8(8), h.size() - 9);  // handshake length
+  EXPECT_EQ((u8(9) << 8) | u8(10), 0x0301u);                      // client_version
+  EXPECT_EQ(u8(43), 0u);                                          // session id length
+  EXPECT_EQ((u8(44) << 8) | u8(45), 4u);                          // suites length
+  EXPECT_EQ((u8(46) << 8) | u8(47), 0x0004u);
+  // SSLv3 hellos carry no extensions.
+  std::string v3 = build_client_hello(0x0300, suites);
+  EXPECT_EQ(v3.size(), h.size() - 7);
+}
+
+std::string server_hello(std::uint16_t version, std::uint16_t suite, std::uint8_t sid_len = 0) {
+  std::string body;
+  body.push_back(static_cast<char>(version >> 8));
+  body.push_back(static_cast<char>(version & 0xff));
+  body.append(32, 'r');
+  body.push_back(static_cast<char>(sid_len));
+  body.append(sid_len, 's');
+  body.push_back(static_cast<char>(suite >> 8));
+  body.push_back(static_cast<char>(suite & 0xff));
+  body.push_back(0);
+  std::string hs{"\x02\x00", 2};
+  hs.push_back(static_cast<char>(body.size() >> 8));
+  hs.push_back(static_cast<char>(body.size() & 0xff));
+  hs += body;
+  std::string rec{"\x16\x03\x01", 3};
+  rec.push_back(static_cast<char>(hs.size() >> 8));
+  rec.push_back(static_cast<char>(hs.size() & 0xff));
+  return rec + hs;
+}
+
+HelloReply parse(std::string_view s) { return parse_server_hello(as_bytes(s)); }
+
+TEST(LegacyHello, ServerHelloAnswers) {
+  std::string sh = server_hello(0x0300, 0x0005, 32);
+  HelloReply r = parse(sh);
+  ASSERT_EQ(r.kind, HelloReply::Kind::server_hello);
+  EXPECT_EQ(r.version, 0x0300);
+  EXPECT_EQ(r.suite, 0x0005);
+  // Every proper prefix asks for more; an alert or junk is a refusal.
+  for (std::size_t n = 0; n < sh.size() - 3; ++n) {
+    EXPECT_EQ(parse(std::string_view(sh).substr(0, n)).kind, HelloReply::Kind::need_more) << n;
+  }
+  EXPECT_EQ(parse(std::string("\x15\x03\x01\x00\x02\x02\x28", 7)).kind, HelloReply::Kind::refused);
+  EXPECT_EQ(parse("HTTP/1.1 400 Bad Request\r\n").kind, HelloReply::Kind::refused);
+  std::string bad_sid = server_hello(0x0301, 0x0005, 33);
+  EXPECT_EQ(parse(bad_sid).kind, HelloReply::Kind::refused);
+  EXPECT_EQ(legacy_suite_name(0x0005), "TLS_RSA_WITH_RC4_128_SHA");
+  EXPECT_EQ(legacy_suite_name(0x1301), "");
+  for (const auto& s : legacy_suites(false)) {
+    EXPECT_GE(rate_suite(s.name).level, Level::weak) << s.name;
+  }
+}
+
 }  // namespace
 }  // namespace warden::scan
