@@ -64,7 +64,8 @@ using GuessFn = std::function<Outcome(const Credential&)>;
 
 struct GuessRun {
   GuessStats stats;
-  unsigned wrong = 0;  // guesses the server checked and refused
+  unsigned wrong = 0;            // guesses the server checked and refused
+  std::vector<double> wrong_ms;  // their latencies, in order
   std::optional<Outcome> valid;
   std::optional<Credential> valid_cred;
 };
@@ -117,6 +118,7 @@ GuessRun run_guesses(std::string service, std::uint16_t port, const ScanOptions&
     ++run.wrong;
     wrong_lat.push_back(lat.back());
   }
+  run.wrong_ms = wrong_lat;
   if (!lat.empty()) {
     run.stats.first_guess_ms = lat.front();
     run.stats.last_guess_ms = lat.back();
@@ -134,7 +136,8 @@ GuessRun run_guesses(std::string service, std::uint16_t port, const ScanOptions&
 
 std::string fmt_ms(double ms) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.0f ms", ms);
+  // Sub-10 ms answers (a broker on the LAN) keep a decimal so they do not read as 0.
+  std::snprintf(buf, sizeof buf, ms < 10 ? "%.1f ms" : "%.0f ms", ms);
   return buf;
 }
 
@@ -150,12 +153,17 @@ void report_guesses(HostReport& host, GuessRun run, std::uint16_t port) {
   }
   const GuessStats& s = run.stats;
   if (run.wrong >= 5 && !s.slowed && !s.lockout) {
+    // The figures of the refusals alone: a valid guess's latency (a shell, a proof) says
+    // nothing about how the server treats wrong passwords.
+    std::vector<double> sorted = run.wrong_ms;
+    std::sort(sorted.begin(), sorted.end());
     std::string ev = std::to_string(run.wrong) + " wrong " + s.service +
-                     " passwords checked without lockout; first " + fmt_ms(s.first_guess_ms) +
-                     ", median " + fmt_ms(s.median_guess_ms) + ", last " + fmt_ms(s.last_guess_ms);
+                     " passwords refused without lockout or growing delay; refusals took first " +
+                     fmt_ms(run.wrong_ms.front()) + ", median " +
+                     fmt_ms(sorted[sorted.size() / 2]) + ", last " + fmt_ms(run.wrong_ms.back());
     // A constant per-failure delay (PAM's pam_faildelay) slows one connection but not an
     // attacker who opens many: it is reported with its size, not counted as a rate limit.
-    if (s.median_guess_ms > 1000) ev += " (a fixed delay per failure, not growing)";
+    if (sorted[sorted.size() / 2] > 1000) ev += " (a fixed delay per failure)";
     host.add("auth.no_rate_limit", std::move(ev), port);
   }
   host.guesses.push_back(std::move(run.stats));
