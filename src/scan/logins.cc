@@ -11,10 +11,10 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
-#include <set>
 #include <sstream>
 #include <thread>
 
@@ -1160,11 +1160,32 @@ Result<std::vector<Credential>, std::string> default_credential_list(const std::
 
 std::vector<Credential> merge_credentials(const std::vector<std::vector<Credential>>& lists) {
   std::vector<Credential> out;
-  std::set<std::pair<std::string, std::string>> seen;
+  std::map<std::pair<std::string, std::string>, std::size_t> at;
+  // Generic pairs (admin:admin) appear under many makers; the first row's source is kept and
+  // the others are counted, so "ASUS" on a camera reads as one of several, not a misattribution.
+  std::vector<unsigned> others;
+  std::vector<bool> in_mirai;
   for (const auto& list : lists) {
     for (const auto& c : list) {
-      if (seen.emplace(c.user, c.pass).second) out.push_back(c);
+      auto [it, fresh] = at.emplace(std::make_pair(c.user, c.pass), out.size());
+      if (fresh) {
+        out.push_back(c);
+        others.push_back(0);
+        in_mirai.push_back(false);
+      } else if (c.source == "mirai") {
+        in_mirai[it->second] = true;
+      } else if (c.source != out[it->second].source) {
+        ++others[it->second];
+      }
     }
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (others[i] == 0 && !in_mirai[i]) continue;
+    std::string also;
+    if (others[i] > 0)
+      also = std::to_string(others[i]) + " more vendor" + (others[i] > 1 ? "s" : "");
+    if (in_mirai[i]) also += (also.empty() ? "" : ", ") + std::string("mirai");
+    out[i].source += "; also " + also;
   }
   return out;
 }

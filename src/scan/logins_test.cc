@@ -277,7 +277,8 @@ TEST(Credentials, LoadsBothFormatsAndMerges) {
   auto all = merge_credentials({*ve, *mi});
   ASSERT_EQ(all.size(), 4u);
   EXPECT_EQ(all[0].user + ":" + all[0].pass + " " + all[0].source,
-            "admin:admin vendor:ASUS (manual)");
+            "admin:admin vendor:ASUS (manual); also mirai");
+  EXPECT_EQ(all[1].source, "vendor:Ubiquiti");
   EXPECT_EQ(all[2].pass, "xc3511");
   EXPECT_FALSE(load_credentials(dir.path() + "/none.tsv", "x"));
 }
