@@ -947,10 +947,8 @@ void check_ftp(HostReport& host, Service& svc, const ScanOptions& o) {
       return {Verdict::valid, "FTP 230 after USER/PASS", "", false};
     }
     ++failures;
-    if (*r == 421) {
-      f.close();
-      return {Verdict::invalid, "", ""};
-    }
+    // 421 closes the control connection (too many failures on it): reconnect next time.
+    if (*r == 421) f.close();
     return {Verdict::invalid, "", ""};
   };
   report_guesses(host, run_guesses("ftp", svc.port, o, guess), svc.port);
