@@ -34,7 +34,14 @@ void check_tls(HostReport& host, const ScanOptions& options);
 
 // Credentials to try, from a TSV file "user<TAB>pass[<TAB>weight]" (a header line starting
 // with "user" is skipped); `source` is recorded on each entry as its provenance.
+// A third column that is a number (Mirai's weight) leaves `source` as the provenance; any other
+// text there is the row's own provenance ("vendor: Hikvision (...)").
 Result<std::vector<Credential>, std::string> load_credentials(const std::string& path,
                                                               std::string_view source);
+// Concatenates credential lists in order, keeping the first of each user:pass pair.
+std::vector<Credential> merge_credentials(const std::vector<std::vector<Credential>>& lists);
+// The built-in order: <data_dir>/credentials/vendor.tsv (documented vendor defaults) first,
+// then mirai.tsv (the Mirai botnet's list), duplicates dropped.
+Result<std::vector<Credential>, std::string> default_credential_list(const std::string& data_dir);
 
 }  // namespace warden::scan
