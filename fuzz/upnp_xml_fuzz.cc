@@ -56,7 +56,7 @@ void check_soap(std::string_view xml) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   for (bool eof : {false, true}) (void)http_response_framing(in, eof);
-  if (auto r = parse_http_response(in)) {
+  if (auto r = parse_upnp_http_response(in)) {
     if (r->body.size() > kUpnpMaxDocument) __builtin_trap();
     check_description(r->body);
     check_soap(r->body);

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/exit_codes.h"
@@ -296,20 +297,24 @@ int cmd_scan(int argc, char** argv) {
 
   if (opt.guess_credentials) {
     if (cred_files.empty()) {
-      // Vendor defaults first (fewer, and each documented), then the Mirai list.
-      cred_files = {data_dir() + "/credentials/vendor.tsv", data_dir() + "/credentials/mirai.tsv"};
-    }
-    std::set<std::pair<std::string, std::string>> seen;
-    for (const auto& file : cred_files) {
-      const bool mirai = file.size() >= 9 && file.compare(file.size() - 9, 9, "mirai.tsv") == 0;
-      auto creds = scan::load_credentials(file, mirai ? "mirai" : file);
+      // Vendor defaults (each documented) and the Mirai list, duplicates merged.
+      auto creds = scan::default_credential_list(data_dir());
       if (!creds) {
         std::fprintf(stderr, "warden scan: %s\n", creds.error().c_str());
         return kExitFatal;
       }
-      for (auto& cr : *creds) {
-        if (seen.emplace(cr.user, cr.pass).second) opt.credentials.push_back(std::move(cr));
+      opt.credentials = std::move(*creds);
+    } else {
+      std::vector<std::vector<scan::Credential>> lists;
+      for (const auto& file : cred_files) {
+        auto creds = scan::load_credentials(file, file);
+        if (!creds) {
+          std::fprintf(stderr, "warden scan: %s\n", creds.error().c_str());
+          return kExitFatal;
+        }
+        lists.push_back(std::move(*creds));
       }
+      opt.credentials = scan::merge_credentials(lists);
     }
   }
 

@@ -141,7 +141,10 @@ void check_dns(HostReport& host, const ScanOptions& options) {
       auto [prod, version] = dns_product(*v);
       s->product = prod;
       s->version = version;
-      host.add("dns.version_disclosure", "version.bind CHAOS TXT \"" + *v + "\"", 53, t);
+      // The version helps an attacker pick an exploit; it matters where attackers can ask
+      // (the internet side), and is only worth a mention inside the LAN.
+      host.add("dns.version_disclosure", "version.bind CHAOS TXT \"" + *v + "\"", 53, t).severity =
+          options.wan_view ? Severity::low : Severity::info;
     }
   }
 

@@ -121,7 +121,7 @@ constexpr std::array kKinds{
     FindingKind{"upnp.risky_mapping", Severity::high,
                 "UPnP port mapping exposes a risky service (telnet, SMB, NetBIOS, RDP)", "5.6-1",
                 kI9, "Delete the mapping; these services must not face the internet."},
-    FindingKind{"upnp.zero_uuid", Severity::low, "UPnP device with an all-zero UUID", "5.4-3", kI9,
+    FindingKind{"upnp.zero_uuid", Severity::info, "UPnP device with an all-zero UUID", "5.4-3", kI9,
                 "Give each device a unique UUID (a sign of a default configuration)."},
     FindingKind{"upnp.igd_present", Severity::info, "UPnP Internet Gateway Device on the LAN",
                 "5.6-1", kI9,

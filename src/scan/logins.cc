@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -79,7 +80,23 @@ GuessRun run_guesses(std::string service, std::uint16_t port, const ScanOptions&
   unsigned errors_in_row = 0;
   std::optional<Clock::time_point> last_end;
   run.stats.stopped = "list exhausted";
-  for (const Credential& c : o.credentials) {
+  // Mirai's table was compiled from the telnet defaults of DVRs, cameras and routers seen in
+  // the wild, so on telnet its pairs go first (in its order); the vendor list (web and SSH
+  // admin defaults) leads elsewhere. On a telnetd with a 3 s failure delay the order is the
+  // difference between a fraction of a second and a minute per device.
+  std::vector<const Credential*> order;
+  order.reserve(o.credentials.size());
+  for (const Credential& c : o.credentials) order.push_back(&c);
+  if (run.stats.service == "telnet") {
+    std::stable_sort(order.begin(), order.end(), [](const Credential* a, const Credential* b) {
+      auto rank = [](const Credential* c) {
+        return c->mirai_rank < 0 ? std::numeric_limits<int>::max() : c->mirai_rank;
+      };
+      return rank(a) < rank(b);
+    });
+  }
+  for (const Credential* cp : order) {
+    const Credential& c = *cp;
     if (o.max_guesses_per_service != 0 && run.stats.attempts >= o.max_guesses_per_service) {
       run.stats.stopped = "limit";
       break;
@@ -187,7 +204,11 @@ class TelnetClient {
     }
     conn_.emplace(std::move(*c));
     ++connections_;
-    return wait(o_.io_timeout);
+    // The first prompt can be slow: inetutils telnetd negotiates options and then runs login,
+    // which on the bench took over 5 s when the port scan's connection had just been dropped
+    // (a reverse lookup of the client and the previous session's clean-up). A missed prompt
+    // means a missed default password, so wait at least 10 s for it.
+    return wait(std::max(o_.io_timeout, Millis(10000)));
   }
   void close() {
     conn_.reset();
@@ -1163,9 +1184,19 @@ std::vector<Credential> merge_credentials(const std::vector<std::vector<Credenti
   // the others are counted, so "ASUS" on a camera reads as one of several, not a misattribution.
   std::vector<unsigned> others;
   std::vector<bool> in_mirai;
+  std::vector<int> mirai_rank_of;
   for (const auto& list : lists) {
+    int rank = 0;
     for (const auto& c : list) {
       auto [it, fresh] = at.emplace(std::make_pair(c.user, c.pass), out.size());
+      // Mirai's table is ordered by how often each pair worked in the wild: keep that order
+      // for the services Mirai attacks, whichever list the pair came from first.
+      if (c.source == "mirai") {
+        const std::size_t at_index = fresh ? out.size() : it->second;
+        if (fresh || mirai_rank_of.size() <= at_index) mirai_rank_of.resize(at_index + 1, -1);
+        if (mirai_rank_of[at_index] < 0) mirai_rank_of[at_index] = rank;
+        ++rank;
+      }
       if (fresh) {
         out.push_back(c);
         others.push_back(0);
@@ -1176,6 +1207,9 @@ std::vector<Credential> merge_credentials(const std::vector<std::vector<Credenti
         ++others[it->second];
       }
     }
+  }
+  for (std::size_t i = 0; i < out.size() && i < mirai_rank_of.size(); ++i) {
+    out[i].mirai_rank = mirai_rank_of[i];
   }
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (others[i] == 0 && !in_mirai[i]) continue;

@@ -82,7 +82,8 @@ struct HostReport {
 
 struct Credential {
   std::string user, pass;
-  std::string source;  // provenance: "mirai" or "vendor:<maker> (<where it is documented>)"
+  std::string source;   // provenance: "mirai" or "vendor:<maker> (<where it is documented>)"
+  int mirai_rank = -1;  // position in the Mirai table (its order is how often a pair worked)
 };
 
 struct ScanOptions {

@@ -103,7 +103,7 @@ std::string printable(std::string_view s, std::size_t max = 256) {
 // ---- I/O ----
 
 struct Exchange {
-  HttpResponse response;
+  UpnpHttpResponse response;
   std::optional<IpAddr> local;  // our address on that connection (getsockname)
 };
 
@@ -144,7 +144,7 @@ Result<Exchange, std::string> http_exchange(const IpAddr& addr, std::uint16_t po
   if (http_response_framing(buf, conn->closed()) != HttpFraming::complete) {
     return unexpected(std::string(buf.empty() ? "no HTTP response" : "HTTP response cut short"));
   }
-  auto r = parse_http_response(buf);
+  auto r = parse_upnp_http_response(buf);
   if (!r) return unexpected(std::string("bad HTTP response: ") + std::string(r.error().reason));
   ex.response = std::move(*r);
   return ex;

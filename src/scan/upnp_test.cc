@@ -30,7 +30,7 @@ std::string fixture(const std::string& name) {
 }
 
 SoapResponse soap_fixture(const std::string& name) {
-  auto http = parse_http_response(fixture(name));
+  auto http = parse_upnp_http_response(fixture(name));
   EXPECT_TRUE(http) << name;
   auto soap = parse_soap_response(http->body);
   EXPECT_TRUE(soap) << name;
@@ -52,7 +52,7 @@ TEST(UpnpHttp, FramesContentLengthAndChunked) {
       "world\r\n0\r\n\r\n";
   EXPECT_EQ(http_response_framing(chunked.substr(0, 60), false), HttpFraming::incomplete);
   EXPECT_EQ(http_response_framing(chunked, false), HttpFraming::complete);
-  auto r = parse_http_response(chunked);
+  auto r = parse_upnp_http_response(chunked);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "hello world");
   EXPECT_EQ(
@@ -64,7 +64,7 @@ TEST(UpnpHttp, FramesContentLengthAndChunked) {
 }
 
 TEST(UpnpXml, ParsesMiniupnpdDescriptionWithNestedDevices) {
-  auto http = parse_http_response(fixture("lan_rootdesc.http"));
+  auto http = parse_upnp_http_response(fixture("lan_rootdesc.http"));
   ASSERT_TRUE(http);
   EXPECT_EQ(http->status, 200);
   EXPECT_EQ(http->server, "Debian/6.18.44-fc-v1045 UPnP/1.1 MiniUPnPd/2.3.1");

@@ -323,11 +323,11 @@ HttpFraming http_response_framing(std::string_view buf, bool eof, std::size_t ma
   return eof ? HttpFraming::complete : HttpFraming::incomplete;
 }
 
-ParseResult<HttpResponse> parse_http_response(std::string_view buf) {
+ParseResult<UpnpHttpResponse> parse_upnp_http_response(std::string_view buf) {
   bool bad = false;
   auto head = read_head(buf, bad);
   if (!head) return parse_error("not a complete HTTP response head", 0);
-  HttpResponse r;
+  UpnpHttpResponse r;
   r.status = head->status;
   r.server = head->server;
   std::string_view body = buf.substr(head->head_length);

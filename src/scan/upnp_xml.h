@@ -37,14 +37,14 @@ enum class HttpFraming : std::uint8_t { incomplete, complete, bad };
 HttpFraming http_response_framing(std::string_view buf, bool eof,
                                   std::size_t max = kUpnpMaxDocument);
 
-struct HttpResponse {
+struct UpnpHttpResponse {
   int status = 0;
   std::string server;  // the Server header, as sent
   std::string body;    // de-chunked
 };
 // Parses a complete response (see http_response_framing); a body without framing runs to the
 // end of `buf`.
-ParseResult<HttpResponse> parse_http_response(std::string_view buf);
+ParseResult<UpnpHttpResponse> parse_upnp_http_response(std::string_view buf);
 
 // ---- device description ----
 

@@ -83,8 +83,8 @@ expect "$L" 192.168.77.1 upnp.nat_injection critical
 expect "$L" 192.168.77.1 upnp.ioc_description critical
 expect "$L" 192.168.77.1 upnp.risky_mapping high
 expect "$L" 192.168.77.1 upnp.secure_mode_off high
-expect "$L" 192.168.77.1 upnp.zero_uuid low
-expect "$L" 192.168.77.1 dns.version_disclosure low
+expect "$L" 192.168.77.1 upnp.zero_uuid info
+expect "$L" 192.168.77.1 dns.version_disclosure info  # low only where the internet can ask
 expect "$L" 192.168.77.11 cred.default critical
 expect "$L" 192.168.77.11 service.cleartext_login high
 expect "$L" 192.168.77.12 cred.default critical
@@ -121,11 +121,11 @@ else
 fi
 maps=$(ip netns exec scan upnpc -u http://192.168.77.1:5000/rootDesc.xml -l 2>/dev/null | grep -cE '^ *[0-9]+ (TCP|UDP) ')
 if [[ $maps == 2 ]]; then echo "ok   router keeps exactly the 2 injected mappings"; else echo "FAIL router has $maps mappings"; ip netns exec scan upnpc -u http://192.168.77.1:5000/rootDesc.xml -l; fail=1; fi
-# scores: every weak device below the good one; stored in SQLite
+# scores: every weak device at most 50 (a high finding caps there), the good one 90 or more
 good=$(jq '.hosts[] | select(.addr=="192.168.77.17") | .score' "$L")
 for a in 1 11 12 13 14 15 16; do
   s=$(jq --arg a 192.168.77.$a '.hosts[] | select(.addr==$a) | .score' "$L")
-  if [[ -n $s && $s -lt 50 && $good -ge 90 ]]; then :; else echo "FAIL score 192.168.77.$a=$s good1=$good"; fail=1; fi
+  if [[ -n $s && $s -le 50 && $good -ge 90 ]]; then :; else echo "FAIL score 192.168.77.$a=$s good1=$good"; fail=1; fi
 done
 rows=$(sqlite3 "$tmp/warden.db" "SELECT count(*) FROM device_scores")
 if [[ $rows == 8 ]]; then echo "ok   8 assessments stored"; else echo "FAIL stored $rows assessments"; fail=1; fi
