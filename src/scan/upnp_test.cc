@@ -211,7 +211,9 @@ TEST(UpnpSsdp, CapturedAnswerParses) {
 class FakeIgd {
  public:
   // secure: AddPortMapping for another host is refused with 606, as a secure-mode IGD does.
-  explicit FakeIgd(bool secure) : secure_(secure) {}
+  // Each test gets its own loopback address: ctest runs tests in parallel, and all of them need
+  // port 1900 (the scanner sends M-SEARCH there).
+  FakeIgd(bool secure, const char* addr) : secure_(secure), addr_(*IpAddr::parse(addr)) {}
   ~FakeIgd() {
     stop_ = true;
     for (auto& t : threads_) t.join();
@@ -220,7 +222,6 @@ class FakeIgd {
   }
 
   bool start() {
-    addr_ = *IpAddr::parse("127.0.0.2");
     sockaddr_in sin{};
     sin.sin_family = AF_INET;
     sin.sin_addr.s_addr = htonl(addr_.v4_host_order());
@@ -253,7 +254,7 @@ class FakeIgd {
     return s;
   }
   std::string localize(std::string s) const {
-    s = replace_all(s, "192.168.77.1:5000", "127.0.0.2:" + std::to_string(http_port_));
+    s = replace_all(s, "192.168.77.1:5000", addr_.to_string() + ":" + std::to_string(http_port_));
     // The good config has a real UUID.
     return replace_all(s, "00000000-0000-0000-0000-000000000000",
                        "3fa5e0c2-1d2b-4c55-9a7e-6b1e2f0c9d11");
@@ -371,8 +372,8 @@ class FakeIgd {
 };
 
 TEST(CheckUpnp, GoodConfigYieldsOnlyInfo) {
-  FakeIgd igd(true);
-  if (!igd.start()) GTEST_SKIP() << "cannot bind 127.0.0.2:1900";
+  FakeIgd igd(true, "127.0.0.21");
+  if (!igd.start()) GTEST_SKIP() << "cannot bind 127.0.0.21:1900";
   HostReport h;
   h.addr = igd.addr();
   h.services.push_back(Service{1900, Transport::udp, "ssdp"});
@@ -388,8 +389,8 @@ TEST(CheckUpnp, GoodConfigYieldsOnlyInfo) {
 }
 
 TEST(CheckUpnp, AcceptedProbeIsDeletedAndRecorded) {
-  FakeIgd igd(false);
-  if (!igd.start()) GTEST_SKIP() << "cannot bind 127.0.0.2:1900";
+  FakeIgd igd(false, "127.0.0.22");
+  if (!igd.start()) GTEST_SKIP() << "cannot bind 127.0.0.22:1900";
   HostReport h;
   h.addr = igd.addr();
   ScanOptions o;
@@ -418,8 +419,8 @@ TEST(CheckUpnp, AcceptedProbeIsDeletedAndRecorded) {
 }
 
 TEST(CheckUpnp, WanViewNeverProbes) {
-  FakeIgd igd(false);
-  if (!igd.start()) GTEST_SKIP() << "cannot bind 127.0.0.2:1900";
+  FakeIgd igd(false, "127.0.0.23");
+  if (!igd.start()) GTEST_SKIP() << "cannot bind 127.0.0.23:1900";
   HostReport h;
   h.addr = igd.addr();
   ScanOptions o;
