@@ -103,7 +103,8 @@ TEST(Mqtt, FramesAndVarint) {
   EXPECT_EQ(mqtt_frame(bytes({0x20, 2, 0})).error().reason, kMqttIncomplete);
   EXPECT_EQ(mqtt_frame(bytes({0x30, 0x80, 0x80})).error().reason, kMqttIncomplete);
   EXPECT_NE(mqtt_frame(bytes({0x30, 0xff, 0xff, 0xff, 0xff, 1})).error().reason, kMqttIncomplete);
-  auto f = mqtt_frame(bytes({0x20, 2, 0, 5, 0x90}));
+  const std::string connack = bytes({0x20, 2, 0, 5, 0x90});  // the frame's views point into it
+  auto f = mqtt_frame(connack);
   ASSERT_TRUE(f);
   EXPECT_EQ(f->size, 4u);
   auto ack = parse_mqtt_connack(f->body);

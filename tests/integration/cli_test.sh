@@ -60,5 +60,27 @@ check "intel match in analyze" 0 "$(run analyze -q -o "$tmp/o6" --intel "$tmp/fe
 if grep -q '"detector":"intel.ip"' "$tmp/o6/alerts.jsonl"; then echo "ok   intel alert raised"; pass=$((pass + 1));
 else echo "FAIL no intel alert"; fail=$((fail + 1)); fi
 
+# warden scan: help, strict targets, and a real scan of a loopback web server (no root needed).
+check "scan help" 0 "$(run scan --help)" "guess-credentials" "$tmp/out"
+check "scan without targets" 2 "$(run scan)" "name at least one TARGET" "$tmp/err"
+check "scan typo target" 2 "$(run scan 192.168.1)" "not an address, CIDR block or range: '192.168.1'" "$tmp/err"
+check "scan huge range" 2 "$(run scan 10.0.0.0/8)" "more than 4096 addresses" "$tmp/err"
+check "scan credentials without guessing" 2 "$(run scan --credentials x.tsv 127.0.0.1)" "needs --guess-credentials" "$tmp/err"
+check "scan bad ports" 2 "$(run scan --tcp-ports 70000 127.0.0.1)" "bad port" "$tmp/err"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$tmp/www" && echo hi > "$tmp/www/index.html"
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$tmp/www" >/dev/null 2>&1 &
+web=$!
+for i in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+check "scan loopback web server" 0 "$(run scan -q --tcp-ports "$port" --udp-ports 9 --json "$tmp/scan.json" --html "$tmp/scan.html" --db "$tmp/scan.db" 127.0.0.1)" "127.0.0.1 +score 100/100" "$tmp/out"
+check "scan fail-on" 4 "$(run scan -q --tcp-ports "$port" --udp-ports 9 --fail-on info 127.0.0.1)"
+kill $web 2>/dev/null
+if jq -e --argjson p "$port" '.hosts[0].services[] | select(.port==$p and .name=="http" and .product=="SimpleHTTP")' "$tmp/scan.json" >/dev/null 2>&1; then
+  echo "ok   scan identifies the web server"; pass=$((pass + 1))
+else echo "FAIL scan json: $(head -c 600 "$tmp/scan.json")"; fail=$((fail + 1)); fi
+if [[ $(sqlite3 "$tmp/scan.db" "SELECT score FROM device_scores WHERE ip='127.0.0.1'" 2>/dev/null) == 100 ]]; then
+  echo "ok   scan stored in SQLite"; pass=$((pass + 1))
+else echo "FAIL scan not stored"; fail=$((fail + 1)); fi
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]
