@@ -84,6 +84,7 @@ TEST(Identify, ReadsGreetingsAndProbeAnswers) {
   Service mqtt{1883};
   identify("", Probe::mqtt, std::string("\x20\x02\x00\x05", 4), mqtt);
   EXPECT_EQ(mqtt.name, "mqtt");
+  EXPECT_EQ(mqtt.banner, "CONNACK return code 5");
 
   Service ftp{21};
   identify("220 (vsFTPd 3.0.3)\r\n", Probe::none, "", ftp);

@@ -214,6 +214,7 @@ void identify(std::string_view greeting, Probe probe, std::string_view reply, Se
     if (probe == Probe::mqtt && reply.size() >= 4 && static_cast<unsigned char>(reply[0]) == 0x20 &&
         reply[1] == 0x02) {
       out.name = "mqtt";
+      out.banner = "CONNACK return code " + std::to_string(static_cast<unsigned char>(reply[3]));
       return;
     }
     // A TLS alert record (content type 21, version 3.x): a TLS server got plaintext.

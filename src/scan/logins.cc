@@ -1045,6 +1045,9 @@ void check_mqtt(HostReport& host, Service& svc, const ScanOptions& o) {
     // Retained messages arrive right after the SUBACK; a second is plenty for a broker on the
     // LAN and bounds what we read from a busy one.
     client->send(mqtt_subscribe(1, "#", 0), o.io_timeout);
+    // '#' does not match topics that start with '$'; mosquitto keeps its version retained
+    // there, which names the broker for the service table (as nmap's -sV does).
+    client->send(mqtt_subscribe(2, "$SYS/broker/version", 0), o.io_timeout);
     std::optional<bool> granted;
     std::vector<std::string> topics;
     unsigned messages = 0;
@@ -1054,6 +1057,7 @@ void check_mqtt(HostReport& host, Service& svc, const ScanOptions& o) {
       auto f = client->next(left);
       if (!f) break;
       if (f->first.type == kMqttSuback) {
+        if (granted) continue;  // the second SUBACK ($SYS/broker/version)
         auto s = parse_mqtt_suback(f->second);
         granted = s && !s->codes.empty() && s->codes[0] != 0x80;
         if (!*granted) break;
@@ -1061,6 +1065,17 @@ void check_mqtt(HostReport& host, Service& svc, const ScanOptions& o) {
       } else if (f->first.type == kMqttPublish) {
         auto p = parse_mqtt_publish(f->first.flags, f->second);
         if (!p) continue;
+        if (p->topic == "$SYS/broker/version") {
+          // "mosquitto version 2.0.11"
+          std::string_view v = p->payload.substr(0, 80);
+          if (auto sp = v.find(" version "); sp != std::string_view::npos) {
+            svc.product = printable(v.substr(0, sp), 40);
+            svc.version = printable(v.substr(sp + 9), 40);
+          } else {
+            svc.product = printable(v, 80);
+          }
+          continue;
+        }
         ++messages;
         std::string t = printable(p->topic, 96);
         if (topics.size() < 10 && std::find(topics.begin(), topics.end(), t) == topics.end())
