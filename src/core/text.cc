@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/json.h"
+
 namespace warden {
 
 std::string ascii_lower(std::string_view s) {
@@ -65,6 +67,46 @@ void append_utf8(std::string& out, std::uint32_t cp) {
     out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
     out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
   }
+}
+
+std::string markup_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        continue;
+      case '<':
+        out += "&lt;";
+        continue;
+      case '>':
+        out += "&gt;";
+        continue;
+      case '"':
+        out += "&quot;";
+        continue;
+      case '\'':
+        out += "&#39;";
+        continue;
+      default:
+        break;
+    }
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+      continue;
+    }
+    // Keep valid UTF-8 (names in any language); replace control bytes and broken sequences.
+    const std::size_t n = c >= 0x80 ? utf8_sequence_length(s, i) : 0;
+    if (n > 0) {
+      out.append(s.substr(i, n));
+      i += n - 1;
+    } else {
+      out += "&#xfffd;";
+    }
+  }
+  return out;
 }
 
 }  // namespace warden

@@ -27,4 +27,9 @@ std::string with_commas(std::uint64_t v);
 // 1500000 -> "1.5 MB" (decimal units, as disk and network sizes are quoted)
 std::string human_bytes(std::uint64_t bytes);
 
+// Text made safe inside HTML or XML (element text and quoted attributes): & < > " ' escaped,
+// valid UTF-8 kept, control bytes and broken sequences replaced by U+FFFD. Device-supplied
+// strings (banners, UPnP names, host names) go through this before any page or SOAP body.
+std::string markup_escape(std::string_view s);
+
 }  // namespace warden

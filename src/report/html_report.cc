@@ -108,45 +108,7 @@ void services_chart(std::string& h, const pipeline::PipelineStats& st) {
 
 }  // namespace
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        continue;
-      case '<':
-        out += "&lt;";
-        continue;
-      case '>':
-        out += "&gt;";
-        continue;
-      case '"':
-        out += "&quot;";
-        continue;
-      case '\'':
-        out += "&#39;";
-        continue;
-      default:
-        break;
-    }
-    if (c >= 0x20 && c < 0x7f) {
-      out.push_back(static_cast<char>(c));
-      continue;
-    }
-    // Keep valid UTF-8 (names in any language); replace control bytes and broken sequences.
-    const std::size_t n = c >= 0x80 ? utf8_sequence_length(s, i) : 0;
-    if (n > 0) {
-      out.append(s.substr(i, n));
-      i += n - 1;
-    } else {
-      out += "&#xfffd;";
-    }
-  }
-  return out;
-}
+std::string html_escape(std::string_view s) { return markup_escape(s); }
 
 std::string render_html(const pipeline::Pipeline& p, const ReportMeta& meta) {
   const auto& st = p.stats();

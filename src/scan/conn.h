@@ -3,6 +3,8 @@
 // half-dead telnetd) cannot hang a scan. One connection belongs to one thread.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -57,6 +59,9 @@ struct Datagram {
 };
 std::vector<Datagram> udp_exchange(const IpAddr& addr, std::uint16_t port, std::string_view query,
                                    Millis timeout, std::size_t max_answers = 1);
+
+// Fills `ss` with addr:port; returns the length to pass to connect/sendto.
+socklen_t to_sockaddr(const IpAddr& addr, std::uint16_t port, sockaddr_storage& ss);
 
 // Milliseconds since `start`, for per-guess latencies.
 double ms_since(std::chrono::steady_clock::time_point start);

@@ -25,22 +25,6 @@ int remaining_ms(Clock::time_point deadline) {
   return left < 0 ? 0 : static_cast<int>(left);
 }
 
-socklen_t fill(const IpAddr& addr, std::uint16_t port, sockaddr_storage& ss) {
-  std::memset(&ss, 0, sizeof ss);
-  if (addr.is_v4()) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(port);
-    sin->sin_addr.s_addr = htonl(addr.v4_host_order());
-    return sizeof(sockaddr_in);
-  }
-  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  sin6->sin6_family = AF_INET6;
-  sin6->sin6_port = htons(port);
-  std::memcpy(&sin6->sin6_addr, addr.raw().data(), 16);
-  return sizeof(sockaddr_in6);
-}
-
 struct Pending {
   int fd;
   std::uint16_t port;
@@ -55,7 +39,7 @@ std::vector<std::uint16_t> connect_sweep(const IpAddr& addr,
   std::vector<Pending> pending;
   for (auto port : ports) {
     sockaddr_storage ss;
-    socklen_t len = fill(addr, port, ss);
+    socklen_t len = to_sockaddr(addr, port, ss);
     int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) continue;
     if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) {
@@ -151,7 +135,7 @@ UdpResult udp_sweep(const IpAddr& addr, const std::vector<std::uint16_t>& ports,
     std::string query = udp_probe(port);
     if (query.empty()) continue;
     sockaddr_storage ss;
-    socklen_t len = fill(addr, port, ss);
+    socklen_t len = to_sockaddr(addr, port, ss);
     int fd = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) continue;
     if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "core/json.h"
+#include "core/text.h"
 #include "scan/score.h"
 
 namespace warden::scan {
@@ -105,31 +106,7 @@ const char* ansi(Severity s) {
   return "";
 }
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string html_escape(std::string_view s) { return markup_escape(s); }
 
 const char* score_color(int score) {
   if (score >= 90) return "#2e7d32";

@@ -58,28 +58,7 @@ constexpr std::array<std::uint16_t, 6> kDescPorts{5000, 49152, 1900, 2869, 49000
 constexpr std::array<std::string_view, 6> kDescPaths{
     "/rootDesc.xml", "/description.xml", "/igddesc.xml", "/gatedesc.xml", "/IGD.xml", "/igd.xml"};
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string xml_escape(std::string_view s) { return markup_escape(s); }
 
 std::string host_header(const HttpUrl& u) {
   std::string h = u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host;
