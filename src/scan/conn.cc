@@ -17,11 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int remaining_ms(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now()).count();
-  return left < 0 ? 0 : static_cast<int>(left);
-}
-
 // Waits for `events` on fd until the deadline; false on timeout or error.
 bool wait_for(int fd, short events, Clock::time_point deadline) {
   for (;;) {
@@ -196,6 +191,12 @@ socklen_t to_sockaddr(const IpAddr& addr, std::uint16_t port, sockaddr_storage& 
   sin6->sin6_port = htons(port);
   std::memcpy(&sin6->sin6_addr, addr.raw().data(), 16);
   return sizeof(sockaddr_in6);
+}
+
+int remaining_ms(std::chrono::steady_clock::time_point deadline) {
+  auto left =
+      std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now()).count();
+  return left < 0 ? 0 : static_cast<int>(left);
 }
 
 double ms_since(std::chrono::steady_clock::time_point start) {

@@ -63,6 +63,9 @@ std::vector<Datagram> udp_exchange(const IpAddr& addr, std::uint16_t port, std::
 // Fills `ss` with addr:port; returns the length to pass to connect/sendto.
 socklen_t to_sockaddr(const IpAddr& addr, std::uint16_t port, sockaddr_storage& ss);
 
+// Milliseconds left until `deadline` (0 once it has passed), for poll().
+int remaining_ms(std::chrono::steady_clock::time_point deadline);
+
 // Milliseconds since `start`, for per-guess latencies.
 double ms_since(std::chrono::steady_clock::time_point start);
 

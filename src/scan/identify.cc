@@ -1,23 +1,14 @@
 #include "scan/identify.h"
 
 #include <array>
-#include <cctype>
+
+#include "core/text.h"
+#include "scan/mqtt_client.h"
 
 namespace warden::scan {
 namespace {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -103,14 +94,10 @@ std::string probe_bytes(Probe probe, std::string_view host) {
     case Probe::rtsp:
       return "OPTIONS rtsp://" + std::string(host) +
              "/ RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: warden-scan\r\n\r\n";
-    case Probe::mqtt: {
-      // MQTT 3.1.1 CONNECT, clean session, keep-alive 10 s, client id "warden-id": a broker
-      // answers with CONNACK whether or not it accepts anonymous clients.
-      static constexpr unsigned char kConnect[] = {0x10, 0x15, 0x00, 0x04, 'M',  'Q',  'T', 'T',
-                                                   0x04, 0x02, 0x00, 0x0a, 0x00, 0x09, 'w', 'a',
-                                                   'r',  'd',  'e',  'n',  '-',  'i',  'd'};
-      return std::string(reinterpret_cast<const char*>(kConnect), sizeof kConnect);
-    }
+    case Probe::mqtt:
+      // MQTT 3.1.1 CONNECT without credentials: a broker answers with CONNACK whether or not it
+      // accepts anonymous clients.
+      return mqtt_connect("warden-id", std::nullopt, std::nullopt, 10);
   }
   return {};
 }
@@ -184,13 +171,8 @@ void identify(std::string_view greeting, Probe probe, std::string_view reply, Se
       out.version = std::string(trim(greeting.substr(4, 7)));
       return;
     }
-    auto lower_has = [&](std::string_view needle) {
-      for (std::size_t i = 0; i + needle.size() <= greeting.size(); ++i) {
-        if (iequals(greeting.substr(i, needle.size()), needle)) return true;
-      }
-      return false;
-    };
-    if (lower_has("login:") || lower_has("username:") || lower_has("password:")) {
+    if (icontains(greeting, "login:") || icontains(greeting, "username:") ||
+        icontains(greeting, "password:")) {
       out.name = "telnet";
       return;
     }

@@ -13,17 +13,15 @@
 #include <thread>
 
 #include "scan/conn.h"
+#include "scan/dns_probe.h"
 #include "scan/identify.h"
+#include "scan/snmp.h"
+#include "scan/upnp.h"
 
 namespace warden::scan {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int remaining_ms(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now()).count();
-  return left < 0 ? 0 : static_cast<int>(left);
-}
 
 struct Pending {
   int fd;
@@ -85,34 +83,6 @@ std::vector<std::uint16_t> connect_sweep(const IpAddr& addr,
   for (const auto& p : pending) ::close(p.fd);
   std::sort(open.begin(), open.end());
   return open;
-}
-
-void put_u16(std::string& s, unsigned v) {
-  s.push_back(static_cast<char>(v >> 8));
-  s.push_back(static_cast<char>(v & 0xff));
-}
-
-// A DNS query for `name` of `type` in `klass`; the name is a literal we control.
-std::string dns_query(std::string_view name, unsigned type, unsigned klass, unsigned id,
-                      bool recursion) {
-  std::string q;
-  put_u16(q, id);
-  put_u16(q, recursion ? 0x0100 : 0x0000);
-  put_u16(q, 1);
-  put_u16(q, 0);
-  put_u16(q, 0);
-  put_u16(q, 0);
-  while (!name.empty()) {
-    auto dot = name.find('.');
-    std::string_view label = name.substr(0, dot);
-    q.push_back(static_cast<char>(label.size()));
-    q.append(label);
-    name = dot == std::string_view::npos ? std::string_view{} : name.substr(dot + 1);
-  }
-  q.push_back('\0');
-  put_u16(q, type);
-  put_u16(q, klass);
-  return q;
 }
 
 // UDP ports answer in parallel: one connected socket per port (so ICMP port-unreachable comes
@@ -227,22 +197,19 @@ const std::vector<std::uint16_t>& default_udp_ports() {
 }
 
 std::string udp_probe(std::uint16_t port) {
+  // The same builders the DNS, SNMP and UPnP checks use; the query ids are fixed because
+  // each socket is connected to one port and only its answer is read.
   switch (port) {
     case 53:
-      return dns_query("version.bind", 16, 3, 0x5741, false);  // TXT CHAOS
-    case 5353:
-      return dns_query("_services._dns-sd._udp.local", 12, 1, 0, false);  // PTR IN
-    case 161: {
-      // SNMPv2c GetRequest sysDescr.0 with community "public".
-      static constexpr unsigned char kGet[] = {
-          0x30, 0x29, 0x02, 0x01, 0x01, 0x04, 0x06, 'p',  'u',  'b',  'l',  'i',  'c',  0xa0, 0x1c,
-          0x02, 0x04, 0x57, 0x41, 0x52, 0x44, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x0e, 0x30,
-          0x0c, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x01, 0x01, 0x00, 0x05, 0x00};
-      return std::string(reinterpret_cast<const char*>(kGet), sizeof kGet);
-    }
+      return build_dns_query(0x5741, "version.bind", kDnsTypeTxt, kDnsClassChaos, false)
+          .value_or(std::string());
+    case 5353:  // PTR IN: the DNS-SD service list (legacy unicast query from a high port)
+      return build_dns_query(0, "_services._dns-sd._udp.local", 12, kDnsClassIn, false)
+          .value_or(std::string());
+    case 161:
+      return build_snmp_get(SnmpVersion::v2c, "public", 0x57415244, kOidSysDescr);
     case 1900:
-      return "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\n"
-             "MX: 1\r\nST: ssdp:all\r\n\r\n";
+      return build_msearch("ssdp:all");
     case 5683: {
       // CoAP confirmable GET /.well-known/core.
       static constexpr unsigned char kCoap[] = {0x40, 0x01, 0x57, 0x41, 0xbb, '.', 'w',
