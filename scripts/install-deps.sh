@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything warden needs to build, test and benchmark on Debian 12, with apt-get.
 # Usage: scripts/install-deps.sh [--bench]
-#   --bench   also the peer tools the benchmark races (ndpiReader, tshark, tcpdump)
+#   --bench   also the peer tools the benchmarks race (ndpiReader, tshark, tcpdump, nmap, stunnel4)
 # Does nothing (and needs no network) when everything is already there.
 set -euo pipefail
 
@@ -23,7 +23,7 @@ packages=(
   iperf3 dnsmasq-base mosquitto mosquitto-clients curl netcat-openbsd dnsutils jq  # gateway tests and bench: real clients and servers in namespaces
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(libndpi-bin tshark tcpdump time util-linux bc nmap)
+  packages+=(libndpi-bin tshark tcpdump time util-linux bc nmap stunnel4)
 fi
 
 missing=()

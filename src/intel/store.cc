@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <limits>
 
+#include "core/file.h"
+
 namespace warden::intel {
 
 namespace {
@@ -71,21 +73,6 @@ std::string clean_value(std::string_view v) {
     if (u < 0x20 || u == 0x7f) ch = ' ';
   }
   return out;
-}
-
-std::string errno_text(const std::string& what, const std::string& path) {
-  return what + " " + path + ": " + std::strerror(errno);
-}
-
-// Writes all of `data` to fd, retrying short writes and EINTR.
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 }  // namespace
@@ -325,30 +312,7 @@ Result<ListMeta, std::string> ListStore::read_meta(std::string_view name) const 
 Result<bool, std::string> ListStore::write_atomic(const std::string& target,
                                                   std::string_view data) const {
   // Temporary names start with '.', which no list name may, so names() never sees them.
-  const std::string tmp =
-      dir_ + "/." + fs::path(target).filename().string() + ".tmp" + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return unexpected(errno_text("cannot write", tmp));
-  const bool ok = write_all(fd, data) && ::fsync(fd) == 0;
-  const int saved = errno;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    errno = saved;
-    return unexpected(errno_text("cannot write", tmp));
-  }
-  if (::rename(tmp.c_str(), target.c_str()) != 0) {
-    const std::string err = errno_text("cannot rename to", target);
-    ::unlink(tmp.c_str());
-    return unexpected(err);
-  }
-  // The rename is durable only once the directory entry is on disk.
-  const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return true;
+  return write_file_durable(target, data, 0644);
 }
 
 Result<ListMeta, std::string> ListStore::add(ListMeta spec, const Fetcher& fetcher,

@@ -1,0 +1,30 @@
+// Small, careful file I/O for state that must survive a crash or hold secrets: keys, CA serials,
+// update metadata, list stores. Writes go to a temporary name beside the target, are fsynced,
+// renamed over it, and the directory is fsynced, so a reader sees the old file or the new one,
+// never half of one, and "done" means on disk.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace warden {
+
+// Replaces `path` with `data` durably (write, fsync, rename, fsync directory). The file gets
+// `mode` (0600 for private keys) from its creation on, so a secret is never readable by others,
+// not even for a moment. The temporary file is removed on any failure.
+Result<bool, std::string> write_file_durable(const std::string& path, std::string_view data,
+                                             mode_t mode = 0644);
+
+// Reads a whole regular file of at most `max_bytes`; a larger file is an error, not truncated.
+Result<std::string, std::string> read_file(const std::string& path,
+                                           std::size_t max_bytes = 16u << 20);
+
+// "<what> <path>: <strerror(errno)>".
+std::string errno_text(std::string_view what, std::string_view path);
+
+}  // namespace warden
