@@ -1,14 +1,15 @@
-// Fuzzes the scanner's MQTT client parsers: a broker's byte stream is cut into frames (as the
-// login check reads it) and each CONNACK, SUBACK and PUBLISH is parsed. Frames never claim more
-// bytes than the buffer holds, and parsed views stay inside their frame.
+// Fuzzes the MQTT client parsers (mqtt/wire.h: the scanner, the device library, the relay): a
+// byte stream is cut into frames and each CONNACK, SUBACK, PUBLISH and SUBSCRIBE (the relay reads
+// a device's) is parsed. Frames never claim more bytes than the buffer holds, and parsed views
+// stay inside their frame.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "scan/mqtt_client.h"
+#include "mqtt/wire.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace warden::scan;
+  using namespace warden::mqtt;
   std::string_view buf(reinterpret_cast<const char*>(data), size);
   for (int frames = 0; frames < 1000 && !buf.empty(); ++frames) {
     auto f = mqtt_frame(buf);
@@ -24,6 +25,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       __builtin_trap();
     if (auto p = parse_mqtt_publish(f->flags, f->body)) {
       if (p->topic.size() + p->payload.size() > f->body.size()) __builtin_trap();
+    }
+    for (const bool unsubscribe : {false, true}) {
+      if (auto s = parse_mqtt_subscribe(f->body, unsubscribe)) {
+        if (s->filters.empty()) __builtin_trap();
+        for (auto filter : s->filters) {
+          if (filter.data() < f->body.data() ||
+              filter.data() + filter.size() > f->body.data() + f->body.size())
+            __builtin_trap();
+        }
+      }
     }
     buf.remove_prefix(f->size);
   }

@@ -3,7 +3,7 @@
 #include <array>
 
 #include "core/text.h"
-#include "scan/mqtt_client.h"
+#include "mqtt/wire.h"
 
 namespace warden::scan {
 namespace {
@@ -97,7 +97,7 @@ std::string probe_bytes(Probe probe, std::string_view host) {
     case Probe::mqtt:
       // MQTT 3.1.1 CONNECT without credentials: a broker answers with CONNACK whether or not it
       // accepts anonymous clients.
-      return mqtt_connect("warden-id", std::nullopt, std::nullopt, 10);
+      return mqtt::mqtt_connect("warden-id", std::nullopt, std::nullopt, 10);
   }
   return {};
 }

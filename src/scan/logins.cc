@@ -21,10 +21,10 @@
 
 #include "core/bytes.h"
 #include "core/text.h"
+#include "mqtt/wire.h"
 #include "scan/checks.h"
 #include "scan/conn.h"
 #include "scan/http_auth.h"
-#include "scan/mqtt_client.h"
 #include "scan/telnet.h"
 
 namespace warden::scan {
@@ -983,17 +983,17 @@ class MqttClient {
   explicit MqttClient(TcpConn conn) : conn_(std::move(conn)) {}
   bool send(const std::string& data, Millis t) { return conn_.send(data, t); }
   // The next whole packet, or nullopt on timeout, close or a malformed frame.
-  std::optional<std::pair<MqttFrame, std::string>> next(Millis timeout) {
+  std::optional<std::pair<mqtt::MqttFrame, std::string>> next(Millis timeout) {
     auto deadline = Clock::now() + timeout;
     for (;;) {
-      auto f = mqtt_frame(buf_);
+      auto f = mqtt::mqtt_frame(buf_);
       if (f) {
         std::string body(f->body);
-        MqttFrame out = *f;
+        mqtt::MqttFrame out = *f;
         buf_.erase(0, f->size);
         return std::make_pair(out, std::move(body));
       }
-      if (f.error().reason != kMqttIncomplete) return std::nullopt;
+      if (f.error().reason != mqtt::kMqttIncomplete) return std::nullopt;
       auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
       if (left.count() <= 0 || buf_.size() > 1024 * 1024) return std::nullopt;
       if (conn_.recv_some(buf_, left) == 0 && conn_.closed()) return std::nullopt;
@@ -1018,16 +1018,16 @@ std::optional<int> mqtt_login(const IpAddr& addr, std::uint16_t port, const Scan
   }
   cerr = ConnectError::other;
   MqttClient m(std::move(*c));
-  if (!m.send(mqtt_connect("warden-" + random_token(8), user, pass), o.io_timeout))
+  if (!m.send(mqtt::mqtt_connect("warden-" + random_token(8), user, pass), o.io_timeout))
     return std::nullopt;
   auto f = m.next(o.io_timeout);
-  if (!f || f->first.type != kMqttConnack) return std::nullopt;
-  auto ack = parse_mqtt_connack(f->second);
+  if (!f || f->first.type != mqtt::kMqttConnack) return std::nullopt;
+  auto ack = mqtt::parse_mqtt_connack(f->second);
   if (!ack) return std::nullopt;
   if (keep != nullptr) {
     keep->emplace(std::move(m));
   } else if (ack->code == 0) {
-    m.send(mqtt_disconnect(), o.io_timeout);
+    m.send(mqtt::mqtt_disconnect(), o.io_timeout);
   }
   return ack->code;
 }
@@ -1044,10 +1044,10 @@ void check_mqtt(HostReport& host, Service& svc, const ScanOptions& o) {
     host.add("mqtt.anonymous", "CONNECT without user name -> CONNACK 0 (accepted)", svc.port);
     // Retained messages arrive right after the SUBACK; a second is plenty for a broker on the
     // LAN and bounds what we read from a busy one.
-    client->send(mqtt_subscribe(1, "#", 0), o.io_timeout);
+    client->send(mqtt::mqtt_subscribe(1, "#", 0), o.io_timeout);
     // '#' does not match topics that start with '$'; mosquitto keeps its version retained
     // there, which names the broker for the service table (as nmap's -sV does).
-    client->send(mqtt_subscribe(2, "$SYS/broker/version", 0), o.io_timeout);
+    client->send(mqtt::mqtt_subscribe(2, "$SYS/broker/version", 0), o.io_timeout);
     std::optional<bool> granted;
     std::vector<std::string> topics;
     unsigned messages = 0;
@@ -1056,14 +1056,14 @@ void check_mqtt(HostReport& host, Service& svc, const ScanOptions& o) {
       auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
       auto f = client->next(left);
       if (!f) break;
-      if (f->first.type == kMqttSuback) {
+      if (f->first.type == mqtt::kMqttSuback) {
         if (granted) continue;  // the second SUBACK ($SYS/broker/version)
-        auto s = parse_mqtt_suback(f->second);
+        auto s = mqtt::parse_mqtt_suback(f->second);
         granted = s && !s->codes.empty() && s->codes[0] != 0x80;
         if (!*granted) break;
         deadline = std::min(deadline, Clock::now() + Millis(1000));
-      } else if (f->first.type == kMqttPublish) {
-        auto p = parse_mqtt_publish(f->first.flags, f->second);
+      } else if (f->first.type == mqtt::kMqttPublish) {
+        auto p = mqtt::parse_mqtt_publish(f->first.flags, f->second);
         if (!p) continue;
         if (p->topic == "$SYS/broker/version") {
           // "mosquitto version 2.0.11"
@@ -1082,7 +1082,7 @@ void check_mqtt(HostReport& host, Service& svc, const ScanOptions& o) {
           topics.push_back(std::move(t));
       }
     }
-    client->send(mqtt_disconnect(), o.io_timeout);
+    client->send(mqtt::mqtt_disconnect(), o.io_timeout);
     if (granted && *granted) {
       std::string ev = "SUBSCRIBE '#' granted to an anonymous client; " + std::to_string(messages) +
                        " message(s) in 1 s";

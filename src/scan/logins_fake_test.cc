@@ -12,9 +12,9 @@
 #include <string>
 #include <thread>
 
+#include "mqtt/wire.h"
 #include "scan/checks.h"
 #include "scan/http_auth.h"
-#include "scan/mqtt_client.h"
 
 namespace warden::scan {
 namespace {

@@ -6,9 +6,9 @@
 #include <fstream>
 
 #include "core/temp_dir.h"
+#include "mqtt/wire.h"
 #include "scan/checks.h"
 #include "scan/http_auth.h"
-#include "scan/mqtt_client.h"
 #include "scan/telnet.h"
 
 namespace warden::scan {
@@ -82,58 +82,59 @@ TEST(TelnetProof, MarkerIsNotInTheEcho) {
 // --- MQTT
 
 TEST(Mqtt, ConnectAnonymousAndWithPassword) {
-  auto a = mqtt_connect("c", std::nullopt, std::nullopt, 30);
+  auto a = mqtt::mqtt_connect("c", std::nullopt, std::nullopt, 30);
   EXPECT_EQ(a, bytes({0x10, 13, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 30, 0, 1, 'c'}));
-  auto b = mqtt_connect("c", std::string("u"), std::string("p"), 30);
+  auto b = mqtt::mqtt_connect("c", std::string("u"), std::string("p"), 30);
   EXPECT_EQ(b, bytes({0x10, 19, 0, 4,   'M', 'Q', 'T', 'T', 4, 0xc2, 0,
                       30,   0,  1, 'c', 0,   1,   'u', 0,   1, 'p'}));
-  auto f = mqtt_frame(b);
+  auto f = mqtt::mqtt_frame(b);
   ASSERT_TRUE(f);
   EXPECT_EQ(f->type, 1);
   EXPECT_EQ(f->size, b.size());
 }
 
 TEST(Mqtt, Subscribe) {
-  EXPECT_EQ(mqtt_subscribe(1, "#", 0), bytes({0x82, 6, 0, 1, 0, 1, '#', 0}));
+  EXPECT_EQ(mqtt::mqtt_subscribe(1, "#", 0), bytes({0x82, 6, 0, 1, 0, 1, '#', 0}));
 }
 
 TEST(Mqtt, FramesAndVarint) {
-  EXPECT_EQ(mqtt_frame("").error().reason, kMqttIncomplete);
-  EXPECT_EQ(mqtt_frame(bytes({0x20})).error().reason, kMqttIncomplete);
-  EXPECT_EQ(mqtt_frame(bytes({0x20, 2, 0})).error().reason, kMqttIncomplete);
-  EXPECT_EQ(mqtt_frame(bytes({0x30, 0x80, 0x80})).error().reason, kMqttIncomplete);
-  EXPECT_NE(mqtt_frame(bytes({0x30, 0xff, 0xff, 0xff, 0xff, 1})).error().reason, kMqttIncomplete);
+  EXPECT_EQ(mqtt::mqtt_frame("").error().reason, mqtt::kMqttIncomplete);
+  EXPECT_EQ(mqtt::mqtt_frame(bytes({0x20})).error().reason, mqtt::kMqttIncomplete);
+  EXPECT_EQ(mqtt::mqtt_frame(bytes({0x20, 2, 0})).error().reason, mqtt::kMqttIncomplete);
+  EXPECT_EQ(mqtt::mqtt_frame(bytes({0x30, 0x80, 0x80})).error().reason, mqtt::kMqttIncomplete);
+  EXPECT_NE(mqtt::mqtt_frame(bytes({0x30, 0xff, 0xff, 0xff, 0xff, 1})).error().reason,
+            mqtt::kMqttIncomplete);
   const std::string connack = bytes({0x20, 2, 0, 5, 0x90});  // the frame's views point into it
-  auto f = mqtt_frame(connack);
+  auto f = mqtt::mqtt_frame(connack);
   ASSERT_TRUE(f);
   EXPECT_EQ(f->size, 4u);
-  auto ack = parse_mqtt_connack(f->body);
+  auto ack = mqtt::parse_mqtt_connack(f->body);
   ASSERT_TRUE(ack);
   EXPECT_EQ(ack->code, 5);
   // A 200-byte body takes two length bytes.
   std::string big = bytes({0x30, 0xc8, 0x01}) + std::string(200, 'x');
-  auto g = mqtt_frame(big);
+  auto g = mqtt::mqtt_frame(big);
   ASSERT_TRUE(g);
   EXPECT_EQ(g->body.size(), 200u);
 }
 
 TEST(Mqtt, SubackAndPublish) {
-  auto s = parse_mqtt_suback(bytes({0, 1, 0}));
+  auto s = mqtt::parse_mqtt_suback(bytes({0, 1, 0}));
   ASSERT_TRUE(s);
   EXPECT_EQ(s->codes, std::vector<std::uint8_t>{0});
-  EXPECT_EQ(parse_mqtt_suback(bytes({0, 1, 0x80}))->codes[0], 0x80);
-  EXPECT_FALSE(parse_mqtt_suback(bytes({0, 1, 7})));
+  EXPECT_EQ(mqtt::parse_mqtt_suback(bytes({0, 1, 0x80}))->codes[0], 0x80);
+  EXPECT_FALSE(mqtt::parse_mqtt_suback(bytes({0, 1, 7})));
   std::string body = bytes({0, 19}) + "home/frontdoor/lock" + "unlocked";
-  auto p = parse_mqtt_publish(0x1, body);
+  auto p = mqtt::parse_mqtt_publish(0x1, body);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->topic, "home/frontdoor/lock");
   EXPECT_EQ(p->payload, "unlocked");
   EXPECT_TRUE(p->retain);
-  auto q = parse_mqtt_publish(0x2, bytes({0, 1, 't', 0, 9}) + "x");
+  auto q = mqtt::parse_mqtt_publish(0x2, bytes({0, 1, 't', 0, 9}) + "x");
   ASSERT_TRUE(q);
   EXPECT_EQ(q->packet_id, 9);
-  EXPECT_FALSE(parse_mqtt_publish(0, bytes({0, 5, 't'})));
-  EXPECT_FALSE(parse_mqtt_publish(0x6, bytes({0, 0})));
+  EXPECT_FALSE(mqtt::parse_mqtt_publish(0, bytes({0, 5, 't'})));
+  EXPECT_FALSE(mqtt::parse_mqtt_publish(0x6, bytes({0, 0})));
 }
 
 // --- HTTP

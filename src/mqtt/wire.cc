@@ -1,6 +1,6 @@
-#include "scan/mqtt_client.h"
+#include "mqtt/wire.h"
 
-namespace warden::scan {
+namespace warden::mqtt {
 namespace {
 
 void put16(std::string& out, std::size_t v) {
@@ -62,6 +62,23 @@ std::string mqtt_subscribe(std::uint16_t packet_id, std::string_view topic, std:
 
 std::string mqtt_disconnect() { return std::string("\xe0\x00", 2); }
 
+std::string mqtt_publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
+                         std::uint16_t packet_id) {
+  std::string body;
+  put_str(body, topic);
+  if (qos > 0) put16(body, packet_id);
+  body.append(payload);
+  return frame(static_cast<std::uint8_t>(0x30 | (qos > 0 ? 0x02 : 0)), body);
+}
+
+std::string mqtt_puback(std::uint16_t packet_id) {
+  std::string out("\x40\x02", 2);
+  put16(out, packet_id);
+  return out;
+}
+
+std::string mqtt_pingreq() { return std::string("\xc0\x00", 2); }
+
 ParseResult<MqttFrame> mqtt_frame(std::string_view buf) {
   if (buf.empty()) return parse_error(kMqttIncomplete, 0);
   std::size_t len = 0, at = 1;
@@ -120,4 +137,26 @@ ParseResult<MqttPublish> parse_mqtt_publish(std::uint8_t flags, std::string_view
   return p;
 }
 
-}  // namespace warden::scan
+ParseResult<MqttSubscribe> parse_mqtt_subscribe(std::string_view body, bool unsubscribe) {
+  if (body.size() < 2) return parse_error("SUBSCRIBE packet id missing", 0);
+  MqttSubscribe s;
+  s.packet_id = be16(body, 0);
+  std::size_t at = 2;
+  while (at < body.size()) {
+    if (body.size() - at < 2) return parse_error("SUBSCRIBE filter length missing", at);
+    const std::size_t len = be16(body, at);
+    at += 2;
+    if (body.size() - at < len) return parse_error("SUBSCRIBE filter past the end", at);
+    s.filters.push_back(body.substr(at, len));
+    at += len;
+    if (!unsubscribe) {
+      if (at >= body.size()) return parse_error("SUBSCRIBE QoS byte missing", at);
+      ++at;
+    }
+  }
+  // A SUBSCRIBE must name at least one filter ([MQTT-3.8.3-3]).
+  if (s.filters.empty()) return parse_error("SUBSCRIBE without a topic filter", at);
+  return s;
+}
+
+}  // namespace warden::mqtt

@@ -1,6 +1,9 @@
-// The few MQTT 3.1.1 packets the login check sends (CONNECT, SUBSCRIBE) and the ones it reads
-// back (CONNACK, SUBACK, PUBLISH). Parsers are pure and bounds-checked: a broker (or something
-// pretending to be one) controls every byte, including the remaining-length varint.
+// MQTT 3.1.1 on the wire, for every warden part that speaks it as a client or inspects it: the
+// scanner's login check, the device library, the relay's topic policy. Builders for the packets
+// a client sends; pure, bounds-checked parsers for what comes back (and for what a device sends,
+// which the relay checks). The peer controls every byte, including the remaining-length varint.
+// (The passive sensor's view of MQTT lives in protocols/mqtt.h: it reads one packet at the start
+// of a captured payload, not a stream.)
 #pragma once
 
 #include <cstdint>
@@ -11,14 +14,21 @@
 
 #include "core/result.h"
 
-namespace warden::scan {
+namespace warden::mqtt {
 
-inline constexpr std::uint8_t kMqttConnack = 2, kMqttPublish = 3, kMqttSuback = 9;
+inline constexpr std::uint8_t kMqttConnect = 1, kMqttConnack = 2, kMqttPublish = 3, kMqttPuback = 4,
+                              kMqttSubscribe = 8, kMqttSuback = 9, kMqttUnsubscribe = 10,
+                              kMqttPingreq = 12, kMqttPingresp = 13, kMqttDisconnect = 14;
 
 std::string mqtt_connect(std::string_view client_id, const std::optional<std::string>& user,
                          const std::optional<std::string>& pass, std::uint16_t keepalive_s = 30);
 std::string mqtt_subscribe(std::uint16_t packet_id, std::string_view topic, std::uint8_t qos);
 std::string mqtt_disconnect();
+// PUBLISH with QoS 0 or 1 (`packet_id` is sent only with QoS 1).
+std::string mqtt_publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
+                         std::uint16_t packet_id);
+std::string mqtt_puback(std::uint16_t packet_id);
+std::string mqtt_pingreq();
 
 // One packet cut from the front of a receive buffer. `body` borrows from that buffer.
 struct MqttFrame {
@@ -51,4 +61,11 @@ struct MqttPublish {
 };
 ParseResult<MqttPublish> parse_mqtt_publish(std::uint8_t flags, std::string_view body);
 
-}  // namespace warden::scan
+struct MqttSubscribe {
+  std::uint16_t packet_id = 0;
+  std::vector<std::string_view> filters;  // borrowed from the body; the QoS bytes are skipped
+};
+// SUBSCRIBE (and, with the same layout minus QoS bytes, UNSUBSCRIBE when `unsubscribe`).
+ParseResult<MqttSubscribe> parse_mqtt_subscribe(std::string_view body, bool unsubscribe = false);
+
+}  // namespace warden::mqtt
