@@ -1,0 +1,45 @@
+// pki.db: the CA directory's SQLite file. Two tables: `tokens` (bootstrap tokens, only their
+// SHA-256 is stored) and `issued` (every certificate the CA signed, for `warden pki list` and
+// for revocation by public-key hash). One connection per process; callers serialise access.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+struct sqlite3;
+
+namespace warden::pki {
+
+struct IssuedRecord {
+  std::string serial;       // uppercase hex
+  std::string device;       // the URN, or "server:<CN>" for a server certificate
+  std::string spki_sha256;  // lowercase hex
+  std::int64_t not_after = 0;
+  std::int64_t issued_at = 0;
+  std::string how;  // "token", "birth", "reenroll", "cli"
+};
+
+class PkiDb {
+ public:
+  static Result<std::unique_ptr<PkiDb>, std::string> open(const std::string& path);
+  ~PkiDb();
+  PkiDb(const PkiDb&) = delete;
+  PkiDb& operator=(const PkiDb&) = delete;
+
+  Result<bool, std::string> record_issued(const IssuedRecord& record);
+  Result<std::vector<IssuedRecord>, std::string> list_issued();
+
+  sqlite3* handle() { return db_; }
+  std::string last_error() const;
+
+ private:
+  explicit PkiDb(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+}  // namespace warden::pki
