@@ -25,6 +25,8 @@
 #include "app/gateway_cli.h"
 #include "app/intel_cli.h"
 #include "app/mud_cli.h"
+#include "app/pki_cli.h"
+#include "app/relay_cli.h"
 #include "app/scan_cli.h"
 #include "capture/file_format.h"
 #include "capture/live_source.h"
@@ -748,6 +750,8 @@ const Command kCommands[] = {
     {"gateway", cmd_gateway, "enforce per-device policies and quarantine on a router (nftables)"},
     {"intel", cmd_intel, "threat-intelligence lists: add, list, refresh, remove, check"},
     {"mud", cmd_mud, "RFC 8520 MUD files: check, fetch and verify a device's file"},
+    {"pki", cmd_pki, "device identity: CA, bootstrap tokens, EST enrollment server"},
+    {"relay", cmd_relay, "TLS 1.3 mutual-auth device proxy: identity, deny-list, MQTT topics"},
     {"scan", cmd_scan, "assess devices: default passwords, UPnP/NAT injection, weak TLS, exposure"},
     {"version", cmd_version, "print the version"},
 };
