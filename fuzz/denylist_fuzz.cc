@@ -1,13 +1,13 @@
-// Fuzzes the deny-list parser: the relay re-reads the file while it runs, so a torn or hostile
-// file must fail cleanly, never crash or half-apply.
+// Fuzzes the deny-list parser: the relay and the enrollment server re-read the file while they
+// run, so a torn or hostile file must fail cleanly, never crash or half-apply.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "relay/denylist.h"
+#include "identity/denylist.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace warden::relay;
+  using namespace warden::identity;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto list = DenyList::parse(text);
   if (!list) {

@@ -31,7 +31,8 @@ constexpr const char* kHelp =
     "Usage: warden pki init --dir DIR [--tenant T] [--key-type p256|ed25519]\n"
     "       warden pki token --dir DIR --device TENANT:ID [--serial SN] [--ttl 24h]\n"
     "       warden pki serve --dir DIR --cert FILE --key FILE [--listen 127.0.0.1:8443]\n"
-    "                        [--birth-ca FILE] [--days N] [--max-connections N]\n"
+    "                        [--birth-ca FILE] [--deny-list FILE] [--days N]\n"
+    "                        [--max-connections N]\n"
     "       warden pki server-cert --dir DIR --name HOST [--name HOST...] [--ip IP...]\n"
     "                        --out PREFIX [--key-type p256|ed25519]\n"
     "       warden pki device-cert --dir DIR --device TENANT:ID --out PREFIX [--days N]\n"
@@ -48,7 +49,9 @@ constexpr const char* kHelp =
     "serve: the EST-like enrollment server over TLS 1.3 (GET /.well-known/est/cacerts, POST\n"
     "simpleenroll with a token or a birth certificate, POST simplereenroll with the current\n"
     "device certificate). One JSON line per decision on stderr; counters when it stops\n"
-    "(SIGINT/SIGTERM). --listen 127.0.0.1:0 picks a free port and says which.\n"
+    "(SIGINT/SIGTERM). --listen 127.0.0.1:0 picks a free port and says which. --deny-list: the\n"
+    "relay's deny-list (warden relay revoke); a revoked key, device, tenant or CA gets 403\n"
+    "'revoked (...)', and while the file cannot be read or parsed every enrollment gets 503.\n"
     "server-cert: a TLS server certificate from the server CA (serverAuth; DNS and IP SANs),\n"
     "written to PREFIX.crt and PREFIX.key (0600).\n"
     "device-cert: generates a key and CSR locally and issues a device certificate (tests,\n"
@@ -71,6 +74,7 @@ enum Opt {
   kOptCert,
   kOptKey,
   kOptBirthCa,
+  kOptDenyList,
   kOptDays,
   kOptMaxConn,
   kOptName,
@@ -91,6 +95,7 @@ const option kLong[] = {
     {"cert", required_argument, nullptr, kOptCert},
     {"key", required_argument, nullptr, kOptKey},
     {"birth-ca", required_argument, nullptr, kOptBirthCa},
+    {"deny-list", required_argument, nullptr, kOptDenyList},
     {"days", required_argument, nullptr, kOptDays},
     {"max-connections", required_argument, nullptr, kOptMaxConn},
     {"name", required_argument, nullptr, kOptName},
@@ -105,7 +110,7 @@ const option kLong[] = {
 // Every option of every subcommand, parsed once; each subcommand checks what it needs.
 struct PkiOptions {
   std::string dir, tenant = "default", device, serial, listen = "127.0.0.1:8443", cert, key,
-                   birth_ca, out, csr;
+                   birth_ca, deny_list, out, csr;
   identity::KeyType key_type = identity::KeyType::kP256;
   std::int64_t ttl = pki::kDefaultTokenTtl;
   int days = pki::kDefaultDeviceDays;
@@ -191,6 +196,9 @@ int parse_options(int argc, char** argv, const char* sub, PkiOptions& o) {
         break;
       case kOptBirthCa:
         o.birth_ca = arg;
+        break;
+      case kOptDenyList:
+        o.deny_list = arg;
         break;
       case kOptDays:
         if (!parse_int(arg, o.days)) return usage(sub, "--days wants a number");
@@ -413,6 +421,7 @@ int pki_serve(const PkiOptions& o) {
   config.cert_file = o.cert;
   config.key_file = o.key;
   config.birth_ca_file = o.birth_ca;
+  config.deny_list_file = o.deny_list;
   config.device_days = o.days;
   config.max_connections = o.max_connections;
   auto server = pki::EstServer::open(config);
@@ -424,9 +433,10 @@ int pki_serve(const PkiOptions& o) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
-  std::fprintf(stderr, "warden pki serve: listening on %s:%u (TLS 1.3), CA %s%s%s\n",
+  std::fprintf(stderr, "warden pki serve: listening on %s:%u (TLS 1.3), CA %s%s%s%s%s\n",
                config.listen_host.c_str(), static_cast<unsigned>((*server)->port()), o.dir.c_str(),
-               o.birth_ca.empty() ? "" : ", birth CA ", o.birth_ca.c_str());
+               o.birth_ca.empty() ? "" : ", birth CA ", o.birth_ca.c_str(),
+               o.deny_list.empty() ? "" : ", deny-list ", o.deny_list.c_str());
   std::fflush(stderr);
   (*server)->run();
   g_server.store(nullptr);

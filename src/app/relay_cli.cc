@@ -15,9 +15,9 @@
 
 #include "app/exit_codes.h"
 #include "core/file.h"
+#include "identity/denylist.h"
 #include "identity/identity.h"
 #include "relay/config.h"
-#include "relay/denylist.h"
 #include "relay/relay.h"
 
 namespace warden::app {
@@ -188,7 +188,7 @@ int cmd_revoke(int argc, char** argv) {
                  : identity::subject_line(cert->get());
     }
   }
-  auto line = relay::deny_line(entry_kind, entry_value);
+  auto line = identity::deny_line(entry_kind, entry_value);
   if (!line) {
     std::fprintf(stderr, "warden relay revoke: %s\n", line.error().c_str());
     return kExitUsage;
@@ -201,7 +201,7 @@ int cmd_revoke(int argc, char** argv) {
       return kExitFatal;
     }
     text = std::move(*cur);
-    if (auto parsed = relay::DenyList::parse(text); !parsed) {
+    if (auto parsed = identity::DenyList::parse(text); !parsed) {
       std::fprintf(stderr, "warden relay revoke: %s: %s (not changed)\n", file.c_str(),
                    parsed.error().str().c_str());
       return kExitDamagedInput;

@@ -90,4 +90,26 @@ Result<std::vector<IssuedRecord>, std::string> PkiDb::list_issued() {
   return out;
 }
 
+PkiTransaction::PkiTransaction(PkiDb& db) : db_(db) {
+  if (sqlite3_exec(db_.handle(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK) {
+    open_ = true;
+  } else {
+    error_ = "pki.db: cannot begin a transaction: " + db_.last_error();
+  }
+}
+
+PkiTransaction::~PkiTransaction() {
+  if (open_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+Result<bool, std::string> PkiTransaction::commit() {
+  if (!open_) return unexpected(error_.empty() ? std::string("no transaction") : error_);
+  if (sqlite3_exec(db_.handle(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    // The destructor rolls back what COMMIT could not write (e.g. SQLITE_BUSY).
+    return unexpected("pki.db: cannot commit: " + db_.last_error());
+  }
+  open_ = false;
+  return true;
+}
+
 }  // namespace warden::pki

@@ -42,4 +42,26 @@ class PkiDb {
   sqlite3* db_;
 };
 
+// One write transaction on pki.db: BEGIN IMMEDIATE (so it holds the write lock from the start
+// and waits out another writer, up to the busy timeout, instead of failing halfway), rolled back
+// unless commit() succeeded. What happens between begin and commit happens entirely or not at
+// all: spending a token and recording the certificate it bought go together.
+class PkiTransaction {
+ public:
+  explicit PkiTransaction(PkiDb& db);
+  ~PkiTransaction();
+  PkiTransaction(const PkiTransaction&) = delete;
+  PkiTransaction& operator=(const PkiTransaction&) = delete;
+
+  // Whether BEGIN succeeded; if not, error() says why and nothing else may be done in it.
+  bool ok() const { return open_; }
+  const std::string& error() const { return error_; }
+  Result<bool, std::string> commit();
+
+ private:
+  PkiDb& db_;
+  bool open_ = false;
+  std::string error_;
+};
+
 }  // namespace warden::pki

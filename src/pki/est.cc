@@ -7,6 +7,7 @@
 #include <openssl/pkcs7.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -90,6 +91,26 @@ std::string peer_text(const sockaddr_storage& ss) {
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+identity::Sha256 spki_of(X509* cert) {
+  return identity::parse_sha256_hex(identity::spki_sha256_hex(cert)).value_or(identity::Sha256{});
+}
+identity::Sha256 spki_of(EVP_PKEY* key) {
+  return identity::parse_sha256_hex(identity::spki_sha256_hex(key)).value_or(identity::Sha256{});
+}
+
+// Why `device`, one of `keys` or one of `cas` is on the deny-list, or nullopt.
+std::optional<std::string_view> revoked(const identity::DenyList& list,
+                                        const identity::DeviceId& device,
+                                        const std::vector<identity::Sha256>& keys,
+                                        const std::vector<identity::Sha256>& cas) {
+  for (const auto& key : keys) {
+    if (auto why = list.check(key, device.tenant, device.device, cas.data(), cas.size())) {
+      return why;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -199,6 +220,12 @@ Result<std::unique_ptr<EstServer>, std::string> EstServer::open(const EstConfig&
   auto p7 = pkcs7_certs_only({s->ca_.issuing(), s->ca_.server_ca()});
   if (!p7) return unexpected(p7.error());
   s->cacerts_body_ = base64_lines(*p7);
+  s->own_cas_ = {spki_of(s->ca_.issuing()), spki_of(s->ca_.root())};
+  // A deny-list that does not load at start is a configuration error, not a reason to serve.
+  if (!config.deny_list_file.empty()) {
+    auto deny = s->current_deny_list();
+    if (!deny) return unexpected(deny.error());
+  }
 
   addrinfo hints{};
   hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE | AI_NUMERICSERV;
@@ -321,8 +348,8 @@ void EstServer::serve_connection(int fd, std::string peer_address) {
   ::close(fd);
 }
 
-bool EstServer::verify_peer(X509_STORE* store, const EstPeer& peer, int purpose,
-                            std::string& error) const {
+bool EstServer::verify_peer(X509_STORE* store, const EstPeer& peer, int purpose, std::string& error,
+                            std::vector<identity::Sha256>& chain_cas) const {
   if (peer.cert == nullptr) {
     error = "no client certificate";
     return false;
@@ -343,7 +370,43 @@ bool EstServer::verify_peer(X509_STORE* store, const EstPeer& peer, int purpose,
     identity::ossl_clear_errors();
     return false;
   }
+  // The verified chain, not what the client sent: element 0 is the leaf, the rest its CAs.
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
+  for (int i = 1; chain != nullptr && i < sk_X509_num(chain); ++i) {
+    chain_cas.push_back(spki_of(sk_X509_value(chain, i)));
+  }
   return true;
+}
+
+Result<const identity::DenyList*, std::string> EstServer::current_deny_list() {
+  if (config_.deny_list_file.empty()) return nullptr;
+  DenyListState::Stamp stamp;
+  struct stat st {};
+  if (::stat(config_.deny_list_file.c_str(), &st) == 0) {
+    stamp.exists = true;
+    stamp.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    stamp.size = st.st_size;
+    stamp.ino = st.st_ino;
+  }
+  if (!deny_.read || !(stamp == deny_.stamp)) {
+    // Enrollment is rare, so a stat per request is cheap; the file is read only when it changed.
+    deny_.read = true;
+    deny_.stamp = stamp;
+    auto loaded = identity::load_deny_list(config_.deny_list_file);
+    if (loaded) {
+      deny_.list = std::move(*loaded);
+      deny_.error.clear();
+      log_event("est.deny_list", "loaded", "", std::to_string(deny_.list->size()) + " entries", "");
+    } else {
+      // Not the last good list: a list being damaged may be one being edited to add a
+      // revocation, so nothing is issued until it parses again.
+      deny_.list.reset();
+      deny_.error = loaded.error();
+      log_event("est.deny_list", "failed", "", deny_.error + "; enrollment suspended", "");
+    }
+  }
+  if (!deny_.list) return unexpected(deny_.error);
+  return &*deny_.list;
 }
 
 void EstServer::log_event(std::string_view event, std::string_view result, std::string_view device,
@@ -370,15 +433,16 @@ void EstServer::log_event(std::string_view event, std::string_view result, std::
 }
 
 EstResponse EstServer::refuse(std::string_view event, int status, std::string_view code,
-                              std::string_view reason, std::string_view device,
-                              const EstPeer& peer) {
+                              std::string_view reason, std::string_view device, const EstPeer& peer,
+                              std::string_view public_reason) {
   ++refused_;
   {
     std::lock_guard lock(log_mutex_);
     ++refusals_[std::string(code)];
   }
   log_event(event, "refused", device, reason, peer.address, code);
-  return EstResponse{status, "text/plain; charset=utf-8", std::string(reason) + "\n", false};
+  return EstResponse{status, "text/plain; charset=utf-8",
+                     std::string(public_reason.empty() ? reason : public_reason) + "\n", false};
 }
 
 EstResponse EstServer::handle(const HttpRequest& request, std::string_view body,
@@ -420,12 +484,17 @@ EstResponse EstServer::enroll(const HttpRequest& request, std::string_view body,
   if (!csr) return refuse(event, 400, "bad_csr", csr.error(), "", peer);
   const std::string device = csr->id.str();
 
-  // One issuance at a time: the token claim, the signature and the log row go together.
+  // One issuance at a time: the checks, the signature and the token and log rows go together.
   std::lock_guard lock(issue_mutex_);
   std::string how;
   std::string error;
+  // What the deny-list is asked about: the requested key, the key the device authenticated
+  // with, and the CAs of both the new certificate's chain and the presented one's.
+  std::vector<identity::Sha256> keys{spki_of(csr->key.get())};
+  std::vector<identity::Sha256> cas = own_cas_;
+  std::optional<TokenClaim> claim;
   if (reenroll) {
-    if (!verify_peer(device_store_.get(), peer, X509_PURPOSE_SSL_CLIENT, error)) {
+    if (!verify_peer(device_store_.get(), peer, X509_PURPOSE_SSL_CLIENT, error, cas)) {
       return refuse(event, 401, "no_device_cert",
                     "re-enrollment needs the current device "
                     "certificate: " +
@@ -437,23 +506,26 @@ EstResponse EstServer::enroll(const HttpRequest& request, std::string_view body,
       return refuse(event, 403, "device_mismatch",
                     "the CSR names another device than the client certificate", device, peer);
     }
+    keys.push_back(spki_of(peer.cert));
     how = "reenroll";
   } else if (starts_with_ci(request.authorization, "Bearer ")) {
     std::string_view token = std::string_view(request.authorization).substr(7);
     while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
     std::optional<std::string_view> serial;
     if (!request.warden_serial.empty()) serial = request.warden_serial;
-    auto redeemed = redeem_token(*db_, token, csr->id, serial, unix_now());
-    if (!redeemed) {
-      const TokenRefusal r = redeemed.error();
+    // Checked, not spent: it is spent below, with the record of the certificate it buys.
+    auto checked = check_token(*db_, token, csr->id, serial, unix_now());
+    if (!checked) {
+      const TokenRefusal r = checked.error();
       const int status = r == TokenRefusal::kUnknown      ? 401
                          : r == TokenRefusal::kStoreError ? 500
                                                           : 403;
       return refuse(event, status, refusal_code(r), refusal_text(r), device, peer);
     }
+    claim = std::move(*checked);
     how = "token";
   } else if (peer.cert != nullptr && birth_store_) {
-    if (!verify_peer(birth_store_.get(), peer, 0, error)) {
+    if (!verify_peer(birth_store_.get(), peer, 0, error, cas)) {
       return refuse(event, 401, "birth_cert_untrusted", error, device, peer);
     }
     auto born = identity::device_id_of(peer.cert);
@@ -461,6 +533,7 @@ EstResponse EstServer::enroll(const HttpRequest& request, std::string_view body,
       return refuse(event, 403, "birth_device_mismatch",
                     "the birth certificate names another device than the CSR", device, peer);
     }
+    keys.push_back(spki_of(peer.cert));
     how = "birth";
   } else {
     return refuse(event, 401, "no_credentials",
@@ -468,16 +541,44 @@ EstResponse EstServer::enroll(const HttpRequest& request, std::string_view body,
                   peer);
   }
 
-  // The token is spent from here on: a failure below is the CA's, and is logged as such.
+  // Revocation, after authentication so that only a device that may enroll learns of it.
+  auto deny = current_deny_list();
+  if (!deny) {
+    return refuse(event, 503, "deny_list_unavailable", deny.error() + "; enrollment suspended",
+                  device, peer, "enrollment suspended: the deny-list cannot be read");
+  }
+  if (*deny != nullptr) {
+    if (auto why = revoked(**deny, csr->id, keys, cas)) {
+      return refuse(event, 403, "revoked", "revoked (" + std::string(*why) + ")", device, peer);
+    }
+  }
+
+  // Nothing is spent yet: a failure to sign or encode leaves the token usable.
   auto cert = ca_.issue_device(csr->id, csr->key.get(), config_.device_days);
   if (!cert) return refuse(event, 500, "issue_failed", cert.error(), device, peer);
   const std::string serial = identity::serial_hex(cert->get());
+  auto p7 = pkcs7_certs_only({cert->get()});
+  if (!p7) return refuse(event, 500, "encode_failed", p7.error(), device, peer);
+
+  // The token and the record of the certificate in one transaction: both or neither. Losing
+  // the token's race (another process redeemed it since the check) discards the certificate.
+  PkiTransaction tx(*db_);
+  if (!tx.ok()) return refuse(event, 500, "store_failed", tx.error(), device, peer);
+  if (claim) {
+    auto spent = spend_token(*db_, *claim, unix_now());
+    if (!spent) {
+      const TokenRefusal r = spent.error();
+      return refuse(event, r == TokenRefusal::kStoreError ? 500 : 403, refusal_code(r),
+                    refusal_text(r), device, peer);
+    }
+  }
   auto recorded =
       db_->record_issued(IssuedRecord{serial, csr->id.urn(), identity::spki_sha256_hex(cert->get()),
                                       identity::not_after(cert->get()), unix_now(), how});
   if (!recorded) return refuse(event, 500, "store_failed", recorded.error(), device, peer);
-  auto p7 = pkcs7_certs_only({cert->get()});
-  if (!p7) return refuse(event, 500, "encode_failed", p7.error(), device, peer);
+  if (auto committed = tx.commit(); !committed) {
+    return refuse(event, 500, "store_failed", committed.error(), device, peer);
+  }
   ++(reenroll ? reenrolled_ : enrolled_);
   log_event(event, "issued", device, how, peer.address, {}, serial);
   return EstResponse{200, std::string(kCertsOnly), base64_lines(*p7), true};

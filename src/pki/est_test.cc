@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <thread>
+#include <utility>
 
 #include "core/file.h"
 #include "core/temp_dir.h"
@@ -41,13 +43,19 @@ class EstRoundTrip : public ::testing::Test {
     birth_key_ = identity::generate_key(identity::KeyType::kP256).value();
     birth_cert_ = maker->issue_device({"acme", "born-1"}, birth_key_.get(), 90).value();
 
+    // Empty: nobody is revoked yet. The server re-reads it when it changes.
+    deny_ = tmp_.path() + "/deny.list";
+    ASSERT_TRUE(write_file_durable(deny_, "# revoked\n"));
+
     EstConfig config;
     config.dir = dir_;
+    config.deny_list_file = deny_;
     config.port = 0;
     config.cert_file = tmp_.path() + "/srv.crt";
     config.key_file = tmp_.path() + "/srv.key";
     config.birth_ca_file = tmp_.path() + "/maker/chain.pem";
     config.log = log_ = std::tmpfile();
+    config_ = config;
     auto server = EstServer::open(config);
     ASSERT_TRUE(server) << server.error();
     server_ = std::move(*server);
@@ -88,6 +96,15 @@ class EstRoundTrip : public ::testing::Test {
     if (X509_verify_cert(ctx.get()) == 1) return "ok";
     return X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
   }
+  void deny(const std::string& text) { ASSERT_TRUE(write_file_durable(deny_, text)); }
+  static std::string csr_b64(X509_REQ* csr) {
+    unsigned char* der = nullptr;
+    const int n = i2d_X509_REQ(csr, &der);
+    std::string out =
+        base64_lines(std::string_view(reinterpret_cast<char*>(der), static_cast<std::size_t>(n)));
+    OPENSSL_free(der);
+    return out;
+  }
   std::string log_text() {
     std::fflush(log_);
     std::rewind(log_);
@@ -98,7 +115,8 @@ class EstRoundTrip : public ::testing::Test {
   }
 
   TempDir tmp_{"pki-est"};
-  std::string dir_, server_ca_pem_;
+  std::string dir_, server_ca_pem_, deny_;
+  EstConfig config_;
   std::vector<X509*> chain_;
   identity::PkeyPtr birth_key_;
   identity::X509Ptr birth_cert_;
@@ -250,6 +268,136 @@ TEST_F(EstRoundTrip, HandleRefusesMalformedRequests) {
       base64_lines(std::string_view(reinterpret_cast<char*>(der), static_cast<std::size_t>(n)));
   OPENSSL_free(der);
   EXPECT_EQ(server_->handle(none, b64, peer).status, 401);
+}
+
+TEST_F(EstRoundTrip, ReenrollOfARevokedDeviceIsRefused) {
+  const DeviceId id{"acme", "cam-1"};
+  auto d = device(id);
+  auto cert = device::simple_enroll(endpoint_, server_ca_pem_, token(id), d.csr.get());
+  ASSERT_TRUE(cert) << cert.error();
+  auto fresh = device(id);
+  auto reenroll = [&] {
+    return device::simple_reenroll(endpoint_, server_ca_pem_, cert->get(), d.key.get(),
+                                   fresh.csr.get());
+  };
+  const std::string spki = identity::spki_sha256_hex(cert->get());
+  const std::string issuing = identity::spki_sha256_hex(chain_[1]);
+  const std::pair<std::string, std::string> cases[] = {
+      {"device acme:cam-1\n", "revoked (device)"},
+      {"device acme:*\n", "revoked (tenant)"},
+      {"spki " + spki + " # its current key\n", "revoked (spki)"},
+      {"ca " + issuing + "\n", "revoked (ca)"},
+  };
+  for (const auto& [text, reason] : cases) {
+    deny(text);
+    auto refused = reenroll();
+    ASSERT_FALSE(refused) << text;
+    EXPECT_NE(refused.error().find("403"), std::string::npos) << refused.error();
+    EXPECT_NE(refused.error().find(reason), std::string::npos) << refused.error();
+    EXPECT_NE(log_text().find("\"event\":\"est.reenroll\",\"result\":\"refused\",\"device\":"
+                              "\"acme:cam-1\",\"reason\":\"" +
+                              reason + "\""),
+              std::string::npos)
+        << log_text();
+  }
+  // Another device's revocation is not this one's.
+  deny("device acme:cam-2\nspki " + std::string(64, 'a') + "\n");
+  auto renewed = reenroll();
+  EXPECT_TRUE(renewed) << renewed.error();
+  const std::string counters = server_->counters_json();
+  EXPECT_NE(counters.find("\"revoked\":4"), std::string::npos) << counters;
+  EXPECT_NE(log_text().find("\"event\":\"est.deny_list\",\"result\":\"loaded\""),
+            std::string::npos);
+}
+
+TEST_F(EstRoundTrip, EnrollmentOfARevokedDeviceOrKeyIsRefusedWithoutSpendingTheToken) {
+  const DeviceId id{"acme", "cam-2"};
+  auto d = device(id);
+  const std::string t = token(id);
+  deny("device acme:cam-2\n");
+  auto by_name = device::simple_enroll(endpoint_, server_ca_pem_, t, d.csr.get());
+  ASSERT_FALSE(by_name);
+  EXPECT_NE(by_name.error().find("403"), std::string::npos) << by_name.error();
+  EXPECT_NE(by_name.error().find("revoked (device)"), std::string::npos) << by_name.error();
+
+  // The key the CSR asks to certify is a stolen one.
+  deny("spki " + identity::spki_sha256_hex(d.key.get()) + "\n");
+  auto by_key = device::simple_enroll(endpoint_, server_ca_pem_, t, d.csr.get());
+  ASSERT_FALSE(by_key);
+  EXPECT_NE(by_key.error().find("revoked (spki)"), std::string::npos) << by_key.error();
+
+  // A birth certificate does not get around it either.
+  deny("device acme:born-1\n");
+  auto born = device({"acme", "born-1"});
+  auto by_birth = device::birth_enroll(endpoint_, server_ca_pem_, birth_cert_.get(),
+                                       birth_key_.get(), born.csr.get());
+  ASSERT_FALSE(by_birth);
+  EXPECT_NE(by_birth.error().find("revoked (device)"), std::string::npos) << by_birth.error();
+
+  // Lifted: the token was never spent.
+  deny("");
+  auto cert = device::simple_enroll(endpoint_, server_ca_pem_, t, d.csr.get());
+  EXPECT_TRUE(cert) << cert.error();
+}
+
+TEST_F(EstRoundTrip, AnUnreadableDenyListSuspendsEnrollment) {
+  const DeviceId id{"acme", "cam-3"};
+  auto d = device(id);
+  const std::string t = token(id);
+  deny("device acme:cam-9\nspki not-a-hash\n");
+  auto damaged = device::simple_enroll(endpoint_, server_ca_pem_, t, d.csr.get());
+  ASSERT_FALSE(damaged);
+  EXPECT_NE(damaged.error().find("503"), std::string::npos) << damaged.error();
+  EXPECT_NE(damaged.error().find("enrollment suspended"), std::string::npos) << damaged.error();
+  // The log says which file and line; the client is not told the server's paths.
+  EXPECT_EQ(damaged.error().find(deny_), std::string::npos) << damaged.error();
+  const std::string log = log_text();
+  EXPECT_NE(log.find("\"event\":\"est.deny_list\",\"result\":\"failed\""), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("line 2: spki wants 64 hex digits"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"code\":\"deny_list_unavailable\""), std::string::npos) << log;
+
+  ASSERT_EQ(std::remove(deny_.c_str()), 0);
+  auto gone = device::simple_enroll(endpoint_, server_ca_pem_, t, d.csr.get());
+  ASSERT_FALSE(gone);
+  EXPECT_NE(gone.error().find("503"), std::string::npos) << gone.error();
+
+  deny("device acme:cam-9\n");
+  auto cert = device::simple_enroll(endpoint_, server_ca_pem_, t, d.csr.get());
+  EXPECT_TRUE(cert) << cert.error();
+}
+
+TEST_F(EstRoundTrip, ADenyListThatDoesNotLoadStopsTheServerFromStarting) {
+  EstConfig config = config_;
+  config.log = nullptr;
+  config.deny_list_file = tmp_.path() + "/missing.list";
+  auto missing = EstServer::open(config);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().find("missing.list"), std::string::npos) << missing.error();
+}
+
+TEST_F(EstRoundTrip, AFailedSignatureLeavesTheTokenUsable) {
+  // The same CA and pki.db, but a lifetime the CA refuses to sign: issuance fails after the
+  // token checked out.
+  EstConfig broken = config_;
+  broken.device_days = kMaxDeviceDays + 1;
+  broken.log = nullptr;
+  auto server = EstServer::open(broken);
+  ASSERT_TRUE(server) << server.error();
+  const DeviceId id{"acme", "cam-4"};
+  auto d = device(id);
+  const std::string t = token(id);
+  HttpRequest post{"POST", "/.well-known/est/simpleenroll", "Bearer " + t, "application/pkcs10"};
+  auto failed = (*server)->handle(post, csr_b64(d.csr.get()), EstPeer{"test"});
+  EXPECT_EQ(failed.status, 500) << failed.body;
+  EXPECT_NE((*server)->counters_json().find("\"issue_failed\":1"), std::string::npos);
+  EXPECT_EQ(db_->list_issued()->size(), 0u);
+
+  auto cert = device::simple_enroll(endpoint_, server_ca_pem_, t, d.csr.get());
+  ASSERT_TRUE(cert) << cert.error();
+  auto replay = (*server)->handle(post, csr_b64(d.csr.get()), EstPeer{"test"});
+  EXPECT_EQ(replay.status, 403) << replay.body;
+  EXPECT_EQ(db_->list_issued()->size(), 1u);
 }
 
 TEST(Base64, RoundTrips) {

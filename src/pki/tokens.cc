@@ -162,21 +162,21 @@ Result<NewToken, std::string> create_token(PkiDb& db, const identity::DeviceId& 
   return t;
 }
 
-Result<bool, TokenRefusal> redeem_token(PkiDb& db, std::string_view token,
-                                        const identity::DeviceId& device,
-                                        std::optional<std::string_view> hw_serial,
-                                        std::int64_t now) {
+Result<TokenClaim, TokenRefusal> check_token(PkiDb& db, std::string_view token,
+                                             const identity::DeviceId& device,
+                                             std::optional<std::string_view> hw_serial,
+                                             std::int64_t now) {
   // A token is 43 characters; a longer one is not ours (and is not hashed at any length).
   if (token.empty() || token.size() > 256) return unexpected(TokenRefusal::kUnknown);
   // The lookup is by SHA-256 of the token, so its timing says nothing usable about the token.
-  const std::string hash = token_hash(token);
+  TokenClaim claim{token_hash(token)};
   std::string urn, serial;
   bool has_serial = false, used = false;
   std::int64_t expires_at = 0;
   {
     Stmt st(db.handle(), "SELECT device, hw_serial, expires_at, used_at FROM tokens WHERE hash=?");
     if (!st.s) return unexpected(TokenRefusal::kStoreError);
-    st.text(1, hash);
+    st.text(1, claim.hash);
     const int rc = sqlite3_step(st.s);
     if (rc == SQLITE_DONE) return unexpected(TokenRefusal::kUnknown);
     if (rc != SQLITE_ROW) return unexpected(TokenRefusal::kStoreError);
@@ -197,16 +197,35 @@ Result<bool, TokenRefusal> redeem_token(PkiDb& db, std::string_view token,
       return unexpected(TokenRefusal::kSerialMismatch);
     }
   }
+  return claim;
+}
+
+Result<bool, TokenRefusal> spend_token(PkiDb& db, const TokenClaim& claim, std::int64_t now) {
   // The claim: exactly one request wins, even against another process on the same file.
-  Stmt claim(db.handle(),
-             "UPDATE tokens SET used_at=? WHERE hash=? AND used_at IS NULL AND expires_at>?");
-  if (!claim.s) return unexpected(TokenRefusal::kStoreError);
-  sqlite3_bind_int64(claim.s, 1, now);
-  claim.text(2, hash);
-  sqlite3_bind_int64(claim.s, 3, now);
-  if (sqlite3_step(claim.s) != SQLITE_DONE) return unexpected(TokenRefusal::kStoreError);
-  if (sqlite3_changes(db.handle()) != 1) return unexpected(TokenRefusal::kAlreadyUsed);
-  return true;
+  Stmt st(db.handle(),
+          "UPDATE tokens SET used_at=? WHERE hash=? AND used_at IS NULL AND expires_at>?");
+  if (!st.s) return unexpected(TokenRefusal::kStoreError);
+  sqlite3_bind_int64(st.s, 1, now);
+  st.text(2, claim.hash);
+  sqlite3_bind_int64(st.s, 3, now);
+  if (sqlite3_step(st.s) != SQLITE_DONE) return unexpected(TokenRefusal::kStoreError);
+  if (sqlite3_changes(db.handle()) == 1) return true;
+  // Lost the race, or the token expired between the check and now.
+  Stmt why(db.handle(), "SELECT used_at IS NULL FROM tokens WHERE hash=?");
+  if (!why.s) return unexpected(TokenRefusal::kStoreError);
+  why.text(1, claim.hash);
+  if (sqlite3_step(why.s) == SQLITE_ROW && sqlite3_column_int(why.s, 0) == 1)
+    return unexpected(TokenRefusal::kExpired);
+  return unexpected(TokenRefusal::kAlreadyUsed);
+}
+
+Result<bool, TokenRefusal> redeem_token(PkiDb& db, std::string_view token,
+                                        const identity::DeviceId& device,
+                                        std::optional<std::string_view> hw_serial,
+                                        std::int64_t now) {
+  auto claim = check_token(db, token, device, hw_serial, now);
+  if (!claim) return unexpected(claim.error());
+  return spend_token(db, *claim, now);
 }
 
 }  // namespace warden::pki

@@ -3,8 +3,11 @@
 //
 // A token is 32 random bytes, base64url without padding (43 characters), shown once. Only its
 // SHA-256 is stored, with the device id it is for, an optional hardware serial it is bound to,
-// its expiry and when it was used. Redemption is single-use and atomic: the row is claimed with
-// `UPDATE ... WHERE hash = ? AND used_at IS NULL`, so two concurrent requests cannot both win.
+// its expiry and when it was used. Redemption is two steps so that a token is spent only when a
+// certificate is issued for it: check_token validates without writing, and spend_token claims
+// the row with `UPDATE ... WHERE hash = ? AND used_at IS NULL` inside the transaction that
+// records the certificate, so two concurrent requests cannot both win and a failed signature
+// leaves the token usable.
 #pragma once
 
 #include <cstdint>
@@ -44,8 +47,24 @@ Result<NewToken, std::string> create_token(PkiDb& db, const identity::DeviceId& 
                                            std::optional<std::string> hw_serial,
                                            std::int64_t ttl_seconds, std::int64_t now);
 
-// Redeems `token` for `device` (and the hardware serial the request claims, if any). On
-// success the token is spent and cannot be used again.
+// A token that passed check_token: what spend_token needs to claim it.
+struct TokenClaim {
+  std::string hash;  // SHA-256 of the token, hex: the row's key
+};
+
+// Checks `token` for `device` (and the hardware serial the request claims, if any) without
+// spending it: unknown, used, expired, another device or serial are refused here.
+Result<TokenClaim, TokenRefusal> check_token(PkiDb& db, std::string_view token,
+                                             const identity::DeviceId& device,
+                                             std::optional<std::string_view> hw_serial,
+                                             std::int64_t now);
+
+// Spends a checked token: exactly one caller wins, even across processes on the same pki.db;
+// the others get kAlreadyUsed (or kExpired if it expired since the check). Call it inside the
+// transaction that records what the token bought, so a rollback leaves the token unspent.
+Result<bool, TokenRefusal> spend_token(PkiDb& db, const TokenClaim& claim, std::int64_t now);
+
+// check_token then spend_token, for callers with nothing to make atomic with the spending.
 Result<bool, TokenRefusal> redeem_token(PkiDb& db, std::string_view token,
                                         const identity::DeviceId& device,
                                         std::optional<std::string_view> hw_serial,

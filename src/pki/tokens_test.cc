@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include "core/temp_dir.h"
 
@@ -112,6 +113,72 @@ TEST_F(Tokens, ConcurrentRedemptionHasOneWinner) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(wins.load(), 1);
+}
+
+TEST_F(Tokens, CheckingDoesNotSpendAndARolledBackSpendIsUndone) {
+  auto t = create_token(*db_, kCam, std::nullopt, 3600, kNow);
+  ASSERT_TRUE(t);
+  auto claim = check_token(*db_, t->token, kCam, std::nullopt, kNow);
+  ASSERT_TRUE(claim);
+  ASSERT_TRUE(check_token(*db_, t->token, kCam, std::nullopt, kNow));
+  {
+    // Signing failed after the spend, say: the transaction is abandoned.
+    PkiTransaction tx(*db_);
+    ASSERT_TRUE(tx.ok()) << tx.error();
+    EXPECT_TRUE(spend_token(*db_, *claim, kNow));
+  }
+  EXPECT_TRUE(check_token(*db_, t->token, kCam, std::nullopt, kNow));
+  {
+    PkiTransaction tx(*db_);
+    ASSERT_TRUE(tx.ok());
+    EXPECT_TRUE(spend_token(*db_, *claim, kNow));
+    EXPECT_TRUE(tx.commit());
+  }
+  auto replay = check_token(*db_, t->token, kCam, std::nullopt, kNow);
+  ASSERT_FALSE(replay);
+  EXPECT_EQ(replay.error(), TokenRefusal::kAlreadyUsed);
+  // A claim checked before the spend does not spend twice.
+  auto again = spend_token(*db_, *claim, kNow);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error(), TokenRefusal::kAlreadyUsed);
+  // Nor does one that expired between the check and the spend.
+  auto late = create_token(*db_, kCam, std::nullopt, 60, kNow);
+  ASSERT_TRUE(late);
+  auto late_claim = check_token(*db_, late->token, kCam, std::nullopt, kNow + 59);
+  ASSERT_TRUE(late_claim);
+  auto expired = spend_token(*db_, *late_claim, kNow + 60);
+  ASSERT_FALSE(expired);
+  EXPECT_EQ(expired.error(), TokenRefusal::kExpired);
+}
+
+TEST_F(Tokens, ConcurrentCheckedSpendsInTransactionsHaveOneWinner) {
+  auto t = create_token(*db_, kCam, std::nullopt, 3600, kNow);
+  ASSERT_TRUE(t);
+  // Every request passes the check before any spends: the transaction decides.
+  std::atomic<int> checked{0}, wins{0}, replays{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      auto db = PkiDb::open(tmp_.path() + "/pki.db");
+      if (!db) return;
+      auto claim = check_token(**db, t->token, kCam, std::nullopt, kNow);
+      if (!claim) return;
+      ++checked;
+      while (checked.load() < 4) std::this_thread::yield();
+      PkiTransaction tx(**db);
+      if (!tx.ok()) return;
+      auto spent = spend_token(**db, *claim, kNow);
+      if (!spent) {
+        if (spent.error() == TokenRefusal::kAlreadyUsed) ++replays;
+        return;
+      }
+      if (tx.commit()) ++wins;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(checked.load(), 4);
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(replays.load(), 3);
 }
 
 TEST_F(Tokens, LifetimeBounds) {

@@ -1,11 +1,10 @@
-// Pure parts of the relay: config parser, deny-list, glob and topic matching, MQTT guard.
+// Pure parts of the relay: config parser, glob and topic matching, MQTT guard.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "relay/config.h"
-#include "relay/denylist.h"
 #include "relay/match.h"
 #include "relay/mqtt_guard.h"
 
@@ -155,39 +154,6 @@ TEST(Topics, FilterWithin) {
   EXPECT_FALSE(valid_topic_filter("a/b+"));
   EXPECT_FALSE(valid_topic_name("a/+"));
   EXPECT_EQ(expand_topic("t/{tenant}/{device}/{id}", "acme", "cam"), "t/acme/cam/acme:cam");
-}
-
-const std::string kHexA(64, 'a');
-const std::string kHexB = std::string(63, '0') + "B";
-
-TEST(DenyList, ParsesAndChecks) {
-  auto dl = DenyList::parse("# revoked\nspki " + kHexA + "\n  device acme:cam-9 # stolen\n" +
-                            "device evil:*\nca " + kHexB + "\n\n");
-  ASSERT_TRUE(dl) << dl.error().str();
-  EXPECT_EQ(dl->size(), 4u);
-  const Sha256 a = *parse_sha256_hex(kHexA), b = *parse_sha256_hex(kHexB), z{};
-  EXPECT_EQ(*dl->check(a, "acme", "cam-1", nullptr, 0), "spki");
-  EXPECT_EQ(*dl->check(z, "acme", "cam-9", nullptr, 0), "device");
-  EXPECT_EQ(*dl->check(z, "evil", "x", nullptr, 0), "tenant");
-  EXPECT_EQ(*dl->check(z, "acme", "cam-1", &b, 1), "ca");
-  EXPECT_FALSE(dl->check(z, "acme", "cam-1", &z, 1));
-  EXPECT_EQ(sha256_hex(b), std::string(63, '0') + "b");
-}
-
-TEST(DenyList, ErrorsCarryLineNumbers) {
-  auto e1 = DenyList::parse("spki " + kHexA + "\nspki abc\n");
-  ASSERT_FALSE(e1);
-  EXPECT_EQ(e1.error().line, 2u);
-  auto e2 = DenyList::parse("\n\ncert " + kHexA);
-  ASSERT_FALSE(e2);
-  EXPECT_EQ(e2.error().line, 3u);
-  EXPECT_FALSE(DenyList::parse("device acme"));
-  EXPECT_FALSE(DenyList::parse("device acme:cam/1"));
-  EXPECT_FALSE(DenyList::parse("spki"));
-  EXPECT_TRUE(deny_line("spki", std::string(64, 'A')));
-  EXPECT_EQ(*deny_line("spki", std::string(64, 'A')), "spki " + kHexA);
-  EXPECT_FALSE(deny_line("device", "acme:a\nspki x"));
-  EXPECT_FALSE(deny_line("device", "nope"));
 }
 
 // MQTT packet builders.

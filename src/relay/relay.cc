@@ -25,12 +25,16 @@
 
 #include "core/file.h"
 #include "core/json.h"
+#include "identity/denylist.h"
 #include "identity/identity.h"
-#include "relay/denylist.h"
 #include "relay/mqtt_guard.h"
 
 namespace warden::relay {
 
+using identity::DenyList;
+using identity::load_deny_list;
+using identity::Sha256;
+using identity::sha256_hex;
 using identity::SslCtxPtr;
 using identity::SslPtr;
 
@@ -64,7 +68,7 @@ std::string epoch_now() {
 }
 
 Sha256 spki_of(X509* cert) {
-  auto h = parse_sha256_hex(identity::spki_sha256_hex(cert));
+  auto h = identity::parse_sha256_hex(identity::spki_sha256_hex(cert));
   return h ? *h : Sha256{};
 }
 
@@ -154,14 +158,6 @@ FileStamp stamp_of(const std::string& path) {
   f.size = st.st_size;
   f.ino = st.st_ino;
   return f;
-}
-
-Result<DenyList, std::string> load_deny_list(const std::string& path) {
-  auto text = read_file(path);
-  if (!text) return unexpected(text.error());
-  auto list = DenyList::parse(*text);
-  if (!list) return unexpected("deny-list " + path + ": " + list.error().str());
-  return std::move(*list);
 }
 
 // The server context for a config: TLS 1.3 only, client certificates required and verified

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `warden pki` end to end: a CA made with init, bootstrap tokens, enrollment through
 # `warden pki serve` with curl (TLS 1.3, certificate pinned to the server CA), replayed and
-# expired tokens refused, re-enrollment with the device certificate, every issued chain checked
+# expired tokens refused, re-enrollment with the device certificate, revocation through the
+# relay's deny-list (`warden relay revoke`) honoured by enrollment, every issued chain checked
 # with `openssl verify`, key files 0600. Only 127.0.0.1 is contacted. Skips (77) without curl
 # or openssl.
 set -uo pipefail
@@ -60,9 +61,14 @@ tok2=$("$warden" pki token --dir "$ca" --device acme:cam2 --ttl 1s 2>/dev/null)
 tok3=$("$warden" pki token --dir "$ca" --device acme:cam3 --serial SN-3 2>/dev/null)
 grep -rqF -- "$tok1" "$ca" && bad "token stored in clear" || ok "token not stored in clear"
 
-# --- the enrollment server on a free port
+# --- the enrollment server on a free port, with the relay's (so far empty) deny-list
+deny=$tmp/deny.list
 "$warden" pki serve --dir "$ca" --listen 127.0.0.1:0 --cert "$tmp/srv.crt" --key "$tmp/srv.key" \
-  2>"$tmp/serve.log" &
+  --deny-list "$tmp/missing.list" >/dev/null 2>"$tmp/nodeny.err"
+expect "serve with a missing deny-list refuses to start" 1 $?
+: >"$deny"
+"$warden" pki serve --dir "$ca" --listen 127.0.0.1:0 --cert "$tmp/srv.crt" --key "$tmp/srv.key" \
+  --deny-list "$deny" 2>"$tmp/serve.log" &
 server=$!
 port=""
 for _ in $(seq 50); do
@@ -141,6 +147,34 @@ expect "re-enrollment for another device 403" 403 \
      --key "$tmp/cam1.key" --data-binary @"$tmp/cam2.b64")"
 expect "re-enrollment without a certificate 401" 401 \
   "$(est simplereenroll "$tmp/re-none.txt" "${auth[@]}" --data-binary @"$tmp/cam2.b64")"
+
+# --- revocation: the relay's deny-list stops issuance too
+"$warden" relay revoke --deny-list "$deny" --device acme:cam1 >/dev/null
+expect "relay revoke exits 0" 0 $?
+csr cam1next acme:cam1
+expect "re-enrollment of a revoked device 403" 403 \
+  "$(est simplereenroll "$tmp/revoked.txt" "${auth[@]}" --cert "$tmp/cam1new.crt" \
+     --key "$tmp/cam1new.key" --data-binary @"$tmp/cam1next.b64")"
+grep -q "revoked (device)" "$tmp/revoked.txt" && ok "revocation reason given" ||
+  bad "revocation reason: $(cat "$tmp/revoked.txt")"
+grep -q '"event":"est.reenroll","result":"refused","device":"acme:cam1","reason":"revoked (device)"' \
+  "$tmp/serve.log" && ok "revocation refusal logged as JSON" || bad "revocation log"
+tok4=$("$warden" pki token --dir "$ca" --device acme:cam4 2>/dev/null)
+csr cam4 acme:cam4
+"$warden" relay revoke --deny-list "$deny" --device 'acme:*' >/dev/null
+expect "token enrollment in a revoked tenant 403" 403 \
+  "$(est simpleenroll "$tmp/revoked4.txt" "${auth[@]}" -H "Authorization: Bearer $tok4" \
+     --data-binary @"$tmp/cam4.b64")"
+grep -q "revoked (tenant)" "$tmp/revoked4.txt" && ok "tenant revocation reason given" ||
+  bad "tenant revocation reason: $(cat "$tmp/revoked4.txt")"
+cp "$deny" "$tmp/deny.good"
+echo "spki not-a-hash" >>"$deny"
+expect "damaged deny-list suspends enrollment (503)" 503 \
+  "$(est simplereenroll "$tmp/damaged.txt" "${auth[@]}" --cert "$tmp/cam1new.crt" \
+     --key "$tmp/cam1new.key" --data-binary @"$tmp/cam1next.b64")"
+grep -q '"event":"est.deny_list","result":"failed"' "$tmp/serve.log" &&
+  ok "damaged deny-list logged" || bad "damaged deny-list log"
+mv "$tmp/deny.good" "$deny"
 
 # --- TLS 1.2 is not spoken
 curl -sS --tls-max 1.2 --cacert "$ca/server-ca.crt" -o /dev/null "$url/cacerts" 2>/dev/null

@@ -1,8 +1,9 @@
-#include "relay/denylist.h"
+#include "identity/denylist.h"
 
+#include "core/file.h"
 #include "identity/identity.h"
 
-namespace warden::relay {
+namespace warden::identity {
 namespace {
 
 int hex_value(char c) {
@@ -43,7 +44,12 @@ std::string sha256_hex(const Sha256& h) {
   return out;
 }
 
-Result<DenyList, ConfigError> DenyList::parse(std::string_view text) {
+std::string DenyListError::str() const {
+  if (line == 0) return message;
+  return "line " + std::to_string(line) + ": " + message;
+}
+
+Result<DenyList, DenyListError> DenyList::parse(std::string_view text) {
   DenyList list;
   std::size_t line_no = 0, pos = 0;
   while (pos <= text.size()) {
@@ -55,7 +61,7 @@ Result<DenyList, ConfigError> DenyList::parse(std::string_view text) {
     if (line.empty() || line[0] == '#') continue;
     auto sp = line.find_first_of(" \t");
     if (sp == std::string_view::npos)
-      return unexpected(ConfigError{line_no, "expected 'spki HEX', 'device T:D' or 'ca HEX'"});
+      return unexpected(DenyListError{line_no, "expected 'spki HEX', 'device T:D' or 'ca HEX'"});
     auto kind = line.substr(0, sp);
     auto value = trim(line.substr(sp));
     // A trailing comment after the value.
@@ -66,24 +72,24 @@ Result<DenyList, ConfigError> DenyList::parse(std::string_view text) {
     if (kind == "spki" || kind == "ca") {
       auto h = parse_sha256_hex(value);
       if (!h)
-        return unexpected(ConfigError{
+        return unexpected(DenyListError{
             line_no,
             std::string(kind) + " wants 64 hex digits (SHA-256 of the SubjectPublicKeyInfo)"});
       (kind == "spki" ? list.spkis_ : list.cas_).insert(*h);
     } else if (kind == "device") {
       auto colon = value.find(':');
       if (colon != std::string_view::npos && value.substr(colon + 1) == "*" &&
-          identity::valid_name(value.substr(0, colon))) {
+          valid_name(value.substr(0, colon))) {
         list.tenants_.emplace(value.substr(0, colon));
         continue;
       }
-      auto id = identity::parse_device_id(value);
+      auto id = parse_device_id(value);
       if (!id)
-        return unexpected(ConfigError{line_no, "device wants <tenant>:<device> or <tenant>:*"});
+        return unexpected(DenyListError{line_no, "device wants <tenant>:<device> or <tenant>:*"});
       list.devices_.insert(id->str());
     } else {
       return unexpected(
-          ConfigError{line_no, "unknown entry '" + std::string(kind) + "' (spki, device or ca)"});
+          DenyListError{line_no, "unknown entry '" + std::string(kind) + "' (spki, device or ca)"});
     }
   }
   return list;
@@ -105,6 +111,14 @@ std::optional<std::string_view> DenyList::check(const Sha256& spki, std::string_
   return std::nullopt;
 }
 
+Result<DenyList, std::string> load_deny_list(const std::string& path) {
+  auto text = read_file(path, kMaxDenyListBytes);
+  if (!text) return unexpected("deny-list: " + text.error());
+  auto list = DenyList::parse(*text);
+  if (!list) return unexpected("deny-list " + path + ": " + list.error().str());
+  return std::move(*list);
+}
+
 Result<std::string, std::string> deny_line(std::string_view kind, std::string_view value) {
   if (value.find_first_of("\r\n#") != std::string_view::npos)
     return unexpected(std::string("a deny-list value is one word"));
@@ -120,4 +134,4 @@ Result<std::string, std::string> deny_line(std::string_view kind, std::string_vi
   return line;
 }
 
-}  // namespace warden::relay
+}  // namespace warden::identity
