@@ -215,6 +215,45 @@ echo | rs -tls1_3 -cert "$dev1/cert.pem" -key "$dev1/key.pem" -sess_out "$tmp/se
 expect "session resumption" 0 "$(echo | rs -tls1_3 -cert "$dev1/cert.pem" -key "$dev1/key.pem" \
   -sess_in "$tmp/sess" >"$tmp/out" 2>&1; grep -q '^Reused, TLSv1.3' "$tmp/out"; echo $?)"
 
+# --- the example device's run loop: telemetry, and reconnection with backoff -------------------
+mosquitto_sub -h 127.0.0.1 -p "$mq_port" -t devices/cam-1/telemetry -C 2 -W 15 >"$tmp/telemetry.out" 2>&1 &
+tsub=$!
+sleep 0.3
+"$device" run --store "$dev1" --relay "127.0.0.1:$relay_port" --est "127.0.0.1:$est_port" \
+  --interval 1 --client-id acme:cam-1/run 2>"$tmp/run.err" &
+run_pid=$!
+pids+=($run_pid)
+wait "$tsub"
+expect "run publishes telemetry" 0 0 '"seq":1' "$tmp/telemetry.out"
+# The relay goes away and comes back: the device reconnects by itself.
+kill -TERM "$relay_pid"
+wait "$relay_pid" 2>/dev/null
+wait_for "disconnected" "$tmp/run.err" || bad "device did not notice the relay going away"
+"$warden" relay --config "$tmp/relay.conf" 2>"$tmp/relay.err" &
+relay_pid=$!
+pids+=($relay_pid)
+wait_port "$relay_port" || bad "relay did not restart: $(tail -3 "$tmp/relay.err")"
+reconnected=1
+for _ in $(seq 200); do
+  [[ $(grep -c '^connected to' "$tmp/run.err") -ge 2 ]] && { reconnected=0; break; }
+  sleep 0.1
+done
+expect "device reconnects after a relay restart" 0 "$reconnected"
+grep -E 'retrying in' "$tmp/run.err" | head -3 | sed 's/^/     /'
+kill -TERM "$run_pid"
+wait "$run_pid" 2>/dev/null
+
+# An Ed25519 device, and a server certificate presented as a device's.
+"$warden" pki device-cert --dir "$ca" --device acme:cam-ed --key-type ed25519 --out "$tmp/ed" >/dev/null 2>&1 ||
+  bad "pki device-cert ed25519 failed"
+expect "Ed25519 device through the relay" 0 "$(mosquitto_pub -h 127.0.0.1 -p "$relay_port" \
+  --cafile "$ca/server-ca.crt" --cert "$tmp/ed.crt" --key "$tmp/ed.key" -q 1 -t devices/cam-ed/t \
+  -m hi >"$tmp/out" 2>&1; echo $?)"
+refused "server certificate as a device's" "$tmp/relay.crt" "$tmp/relay.key" "unable to get local issuer|unsupported certificate purpose|unknown ca"
+# s_client finishes its side of the handshake first; the relay's alert arrives on the next read.
+rs -tls1_3 -cert "$tmp/self.crt" -key "$tmp/self.key" -ign_eof </dev/null >"$tmp/out" 2>&1
+expect "openssl s_client with a self-signed certificate refused" 0 0 "alert unknown ca|alert bad certificate" "$tmp/out"
+
 # --- per-identity limit -----------------------------------------------------------------------
 lim_pids=()
 for i in 1 2 3; do
