@@ -1,7 +1,6 @@
 #include "pki/db.h"
 
-#include <sqlite3.h>
-#include <sys/stat.h>
+#include "sqlite/db.h"
 
 namespace warden::pki {
 namespace {
@@ -21,26 +20,11 @@ CREATE INDEX IF NOT EXISTS issued_spki ON issued(spki_sha256);
 }  // namespace
 
 Result<std::unique_ptr<PkiDb>, std::string> PkiDb::open(const std::string& path) {
-  sqlite3* db = nullptr;
-  // Token hashes are not secrets, but who is enrolled is nobody else's business: 0600.
-  const mode_t old_mask = ::umask(077);
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  ::umask(old_mask);
-  if (rc != SQLITE_OK) {
-    std::string err = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return unexpected(path + ": " + err);
-  }
-  sqlite3_busy_timeout(db, 5000);  // `warden pki token` may write while the server runs
-  char* err = nullptr;
-  if (sqlite3_exec(db, kSchema, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = path + ": " + (err ? err : "schema error");
-    sqlite3_free(err);
-    sqlite3_close(db);
-    return unexpected(msg);
-  }
-  return std::unique_ptr<PkiDb>(new PkiDb(db));
+  // Token hashes are not secrets, but who is enrolled is nobody else's business: 0600. The
+  // busy timeout: `warden pki token` may write while the server runs.
+  auto db = sqlite::open(path, kSchema, {.busy_timeout_ms = 5000, .private_file = true});
+  if (!db) return unexpected(db.error());
+  return std::unique_ptr<PkiDb>(new PkiDb(*db));
 }
 
 PkiDb::~PkiDb() { sqlite3_close(db_); }

@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "core/bytes.h"
+#include "sqlite/db.h"
 
 namespace warden::pki {
 namespace {
@@ -19,20 +20,7 @@ std::string token_hash(std::string_view token) {
   return to_hex(std::as_bytes(std::span(md, len)));
 }
 
-struct Stmt {
-  sqlite3_stmt* s = nullptr;
-  Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s, nullptr); }
-  ~Stmt() { sqlite3_finalize(s); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  void text(int i, std::string_view v) {
-    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  }
-  std::string column(int i) {
-    const unsigned char* t = sqlite3_column_text(s, i);
-    return t ? reinterpret_cast<const char*>(t) : "";
-  }
-};
+using sqlite::Stmt;
 
 }  // namespace
 

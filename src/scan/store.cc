@@ -4,6 +4,7 @@
 
 #include "scan/report.h"
 #include "scan/score.h"
+#include "sqlite/db.h"
 
 namespace warden::scan {
 namespace {
@@ -24,42 +25,16 @@ CREATE VIEW IF NOT EXISTS device_scores AS
                 ORDER BY b.id DESC LIMIT 1);
 )sql";
 
-struct Stmt {
-  sqlite3_stmt* s = nullptr;
-  Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s, nullptr); }
-  ~Stmt() { sqlite3_finalize(s); }
-  explicit operator bool() const { return s != nullptr; }
-  void text(int i, std::string_view v) {
-    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  }
-  void null(int i) { sqlite3_bind_null(s, i); }
-  void integer(int i, std::int64_t v) { sqlite3_bind_int64(s, i, v); }
-  std::string column(int i) {
-    const unsigned char* t = sqlite3_column_text(s, i);
-    return t ? reinterpret_cast<const char*>(t) : "";
-  }
-};
+using sqlite::Stmt;
 
 }  // namespace
 
 Result<std::unique_ptr<AssessmentStore>, std::string> AssessmentStore::open(
     const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    std::string err = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return unexpected(path + ": " + err);
-  }
-  sqlite3_busy_timeout(db, 5000);  // a running `warden monitor` may be writing the same file
-  char* err = nullptr;
-  if (sqlite3_exec(db, kSchema, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = path + ": " + (err ? err : "schema error");
-    sqlite3_free(err);
-    sqlite3_close(db);
-    return unexpected(msg);
-  }
-  return std::unique_ptr<AssessmentStore>(new AssessmentStore(db));
+  // The busy timeout: a running `warden monitor` may be writing the same file.
+  auto db = sqlite::open(path, kSchema);
+  if (!db) return unexpected(db.error());
+  return std::unique_ptr<AssessmentStore>(new AssessmentStore(*db));
 }
 
 AssessmentStore::~AssessmentStore() { sqlite3_close(db_); }
