@@ -317,16 +317,25 @@ int cmd_status(const CredentialStore& store) {
   return 0;
 }
 
-int cmd_publish(const Args& a, const CredentialStore& store) {
+// What publish and subscribe share: --relay and --topic checked, the identity loaded, an MQTT
+// session open through the relay. On failure the reason is printed and the exit code returned.
+Result<Session, int> session_for(const Args& a, const CredentialStore& store,
+                                 const std::string& verb) {
   auto relay = parse_endpoint(a.get("relay"));
-  if (!relay) return usage_error("publish needs --relay HOST:PORT");
-  if (!a.flag("topic")) return usage_error("publish needs --topic");
+  if (!relay) return unexpected(usage_error(verb + " needs --relay HOST:PORT"));
+  if (!a.flag("topic")) return unexpected(usage_error(verb + " needs --topic"));
   auto id = my_id(store);
-  if (!id) return fail(id.error());
+  if (!id) return unexpected(fail(id.error()));
   auto client = relay_client(store);
-  if (!client) return fail(client.error());
+  if (!client) return unexpected(fail(client.error()));
   auto session = open_session(**client, *relay, *id, a.get("client-id"));
-  if (!session) return fail(session.error());
+  if (!session) return unexpected(fail(session.error()));
+  return std::move(*session);
+}
+
+int cmd_publish(const Args& a, const CredentialStore& store) {
+  auto session = session_for(a, store, "publish");
+  if (!session) return session.error();
   const int count = std::stoi(a.get("count", "1"));
   const int qos = std::stoi(a.get("qos", "1"));
   const double interval = std::stod(a.get("interval", "0"));
@@ -342,15 +351,8 @@ int cmd_publish(const Args& a, const CredentialStore& store) {
 }
 
 int cmd_subscribe(const Args& a, const CredentialStore& store) {
-  auto relay = parse_endpoint(a.get("relay"));
-  if (!relay) return usage_error("subscribe needs --relay HOST:PORT");
-  if (!a.flag("topic")) return usage_error("subscribe needs --topic");
-  auto id = my_id(store);
-  if (!id) return fail(id.error());
-  auto client = relay_client(store);
-  if (!client) return fail(client.error());
-  auto session = open_session(**client, *relay, *id, a.get("client-id"));
-  if (!session) return fail(session.error());
+  auto session = session_for(a, store, "subscribe");
+  if (!session) return session.error();
   if (auto ok = session->subscribe(a.get("topic")); !ok) return fail(ok.error());
   std::fprintf(stderr, "subscribed to %s\n", a.get("topic").c_str());
   const int count = std::stoi(a.get("count", "0"));
