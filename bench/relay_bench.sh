@@ -36,6 +36,8 @@
 #   TLS_LOAD=path     tls_load binary (default: the newest under build/*/bench/; built with the
 #                     release preset when there is none)
 #   ECHO_PORT, STUNNEL_PORT, WARDEN_PORT   loopback ports (19000, 18441, 18442)
+#   RELAY_WORKERS=N   warden relay's `workers` (default 1; `auto` for one per CPU). Pinning puts
+#                     every worker on CPU 0, so compare worker counts with --no-pin.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -201,6 +203,7 @@ deny-list = $pki/deny.list
 idle-timeout = 600
 max-per-identity = 20000
 max-connections = 30000
+workers = ${RELAY_WORKERS:-1}
 log = /dev/null
 [upstream echo]
 connect = 127.0.0.1:$echo_port
@@ -429,7 +432,7 @@ P("")
 P(f"Machine: {os.cpu_count()} cores ({cpu}), kernel {os.uname().release}, shared with other engineers' "
   f"builds ({busy_before}% of all cores busy in the second before the run). OpenSSL {ssl_ver}, stunnel {st_ver}, warden {rev}.")
 P(f"Settings: {secs} s per rate figure, {conc} parallel handshakes, {streams} throughput streams, "
-  f"{idle} idle connections, {runs} round(s) (median). "
+  f"{idle} idle connections, {runs} round(s) (median), warden relay workers = {os.environ.get('RELAY_WORKERS', '1')}. "
   + ("Proxy pinned to CPU 0, load generator and echo backend to CPU 1." if pin == "1" else "No CPU pinning."))
 P("Certificates: P-256 ECDSA CA, server (IP SAN 127.0.0.1) and device (SAN URI urn:warden:bench:dev-1); "
   "client offers OpenSSL's default groups (X25519 first).")

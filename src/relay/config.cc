@@ -296,11 +296,16 @@ Result<RelayConfig, ConfigError> parse_config(std::string_view text, std::string
     } else if (key == "max-connections") {
       if (!parse_u32(value, 1, 10000000, cfg.max_connections))
         return fail(line_no, "max-connections wants a number from 1 to 10000000");
+    } else if (key == "workers") {
+      if (value == "auto")
+        cfg.workers = 0;
+      else if (!parse_u32(value, 1, 64, cfg.workers))
+        return fail(line_no, "workers wants a number from 1 to 64, or auto");
     } else {
       return fail(line_no, "unknown key '" + skey +
                                "' in [relay] (listen, cert, key, client-ca, deny-list, "
                                "idle-timeout, handshake-timeout, max-per-identity, "
-                               "max-connections, log, stats)");
+                               "max-connections, workers, log, stats)");
     }
   }
 

@@ -3,7 +3,7 @@
 // the CLI, the reload path and the fuzzer share it.
 //
 //   [relay]            listen, cert, key, client-ca, deny-list, idle-timeout, handshake-timeout,
-//                      max-per-identity, max-connections, log, stats
+//                      max-per-identity, max-connections, workers, log, stats
 //   [upstream NAME]    connect, protocol (mqtt|raw), max-packet
 //   [allow]            <tenant>:<device-glob> = <upstream> [topics=F1,F2,...]
 #pragma once
@@ -63,8 +63,9 @@ struct RelayConfig {
   std::uint32_t handshake_timeout_s = 10;
   std::uint32_t max_per_identity = 4;
   std::uint32_t max_connections = 20000;
-  std::string log = "-";  // "-": standard error
-  std::string stats;      // counters written here on SIGUSR1 and exit; empty: none
+  std::uint32_t workers = 1;  // threads, each with its own loop; 0: "auto", one per online CPU
+  std::string log = "-";      // "-": standard error
+  std::string stats;          // counters written here on SIGUSR1 and exit; empty: none
   std::vector<Upstream> upstreams;
   std::vector<AllowRule> rules;
 };

@@ -156,6 +156,17 @@ class Events {
     });
     return found;
   }
+  // How many lines contain every needle.
+  std::size_t count(std::initializer_list<std::string_view> needles) {
+    std::lock_guard lock(mu_);
+    std::size_t n = 0;
+    for (const auto& l : lines_) {
+      bool all = true;
+      for (auto nd : needles) all = all && l.find(nd) != std::string::npos;
+      n += all;
+    }
+    return n;
+  }
   std::string all() {
     std::lock_guard lock(mu_);
     std::string out;
@@ -236,6 +247,20 @@ std::unique_ptr<Conn> dial(std::uint16_t port, SSL_CTX* ctx, SSL_SESSION* sessio
   return c;
 }
 
+// The client's side of the connection as the relay's events name it: "peer":"127.0.0.1:PORT".
+std::string peer_field(const Conn& c) {
+  sockaddr_in sa{};
+  socklen_t len = sizeof sa;
+  getsockname(c.fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  return "\"peer\":\"127.0.0.1:" + std::to_string(ntohs(sa.sin_port)) + "\"";
+}
+
+// The "worker" of an event line; -1 when it has none.
+int worker_in(const std::string& event) {
+  const auto at = event.find("\"worker\":");
+  return at == std::string::npos ? -1 : std::atoi(event.c_str() + at + 9);
+}
+
 class RelayEngine : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -296,6 +321,21 @@ class RelayEngine : public ::testing::Test {
     port_ = relay_->listen_port();
     ASSERT_NE(port_, 0);
     thread_ = std::thread([this] { relay_->run(); });
+  }
+
+  // Dials (a fresh connection each time) until the relay accepts one on `worker`, echoing a
+  // byte through it; connections that land on another worker are dropped. Null after 40 tries.
+  std::unique_ptr<Conn> dial_worker(int worker, SSL_CTX* ctx, SSL_SESSION* session = nullptr) {
+    for (int i = 0; i < 40; ++i) {
+      auto c = dial(port_, ctx, session);
+      if (!c->handshake_ok || !c->send_all("w") || c->recv_n(1) != "w") return nullptr;
+      const std::string peer = peer_field(*c);
+      auto ev = events_.wait({"\"event\":\"accepted\"", peer});
+      if (worker_in(ev) == worker) return c;
+      c.reset();  // wait for the close, so it no longer counts for max-per-identity
+      if (events_.wait({"\"event\":\"closed\"", peer}).empty()) return nullptr;
+    }
+    return nullptr;
   }
 
   std::mutex reload_mu_;
@@ -532,6 +572,151 @@ TEST_F(RelayEngine, RefusesWhenTheUpstreamIsDown) {
           .empty());
   EXPECT_EQ(relay_->counters().refused_upstream, 1u);
   EXPECT_EQ(relay_->counters().accepted, 0u);
+}
+
+// ---------------------------------------------------------------- workers = 2
+
+TEST_F(RelayEngine, WorkersCarryTrafficAndResumeEachOthersTickets) {
+  start("acme:* = echo\n", 16, "workers = 2\n");
+  auto dev = make_device(pki_, "urn:warden:acme:cam-1");
+  auto ctx = client_ctx(pki_, &dev);
+  auto on0 = dial_worker(0, ctx.get());
+  ASSERT_TRUE(on0);
+  auto on1 = dial_worker(1, ctx.get());
+  ASSERT_TRUE(on1);
+  const std::string big(100000, 'y');
+  for (auto* c : {on0.get(), on1.get()}) {
+    std::thread writer([&] { c->send_all(big); });
+    EXPECT_EQ(c->recv_n(big.size()), big);
+    writer.join();
+  }
+  // A ticket issued by one worker (received with the echo) resumes on the other: one SSL_CTX,
+  // one set of ticket keys. A client uses a TLS 1.3 ticket once, so each try takes a new one.
+  auto resumes_across = [&](int from, int to) {
+    for (int i = 0; i < 40; ++i) {
+      auto issuer = dial_worker(from, ctx.get());
+      if (!issuer) return false;
+      SslSessionPtr ticket(SSL_get1_session(issuer->ssl.get()));
+      auto r = dial(port_, ctx.get(), ticket.get());
+      if (!r->handshake_ok || !r->send_all("r") || r->recv_n(1) != "r") return false;
+      const std::string peer = peer_field(*r);
+      auto ev = events_.wait({"\"event\":\"accepted\"", peer});
+      if (worker_in(ev) == to) {
+        EXPECT_EQ(SSL_session_reused(r->ssl.get()), 1);
+        EXPECT_NE(ev.find("\"resumed\":true"), std::string::npos) << ev;
+        return true;
+      }
+      const std::string issuer_peer = peer_field(*issuer);
+      r.reset();
+      issuer.reset();
+      if (events_.wait({"\"event\":\"closed\"", peer}).empty() ||
+          events_.wait({"\"event\":\"closed\"", issuer_peer}).empty())
+        return false;
+    }
+    return false;
+  };
+  EXPECT_TRUE(resumes_across(0, 1));
+  EXPECT_TRUE(resumes_across(1, 0));
+  on0.reset();
+  on1.reset();
+  EXPECT_FALSE(
+      events_.wait({"\"event\":\"closed\"", "\"worker\":0", "\"bytes_up\":100001"}).empty());
+  EXPECT_FALSE(
+      events_.wait({"\"event\":\"closed\"", "\"worker\":1", "\"bytes_up\":100001"}).empty());
+  relay_->stop();
+  thread_.join();
+  const auto counters = relay_->counters();  // summed over both workers
+  EXPECT_GE(counters.accepted, 4u);
+  EXPECT_GE(counters.resumed, 2u);
+  EXPECT_EQ(counters.active, 0u);
+  EXPECT_EQ(counters.handshaking, 0u);
+}
+
+TEST_F(RelayEngine, WorkersShareThePerIdentityLimit) {
+  start("acme:* = echo\n", 1, "workers = 2\n");
+  auto dev = make_device(pki_, "urn:warden:acme:cam-1");
+  auto ctx = client_ctx(pki_, &dev);
+  auto a = dial(port_, ctx.get());
+  ASSERT_TRUE(a->handshake_ok);
+  ASSERT_TRUE(a->send_all("x"));
+  ASSERT_EQ(a->recv_n(1), "x");
+  const int first = worker_in(events_.wait({"\"event\":\"accepted\"", peer_field(*a)}));
+  ASSERT_GE(first, 0);
+  // A second session of the same device is refused on whichever worker it lands, the other
+  // worker included.
+  bool refused_on_other = false;
+  for (int i = 0; i < 40 && !refused_on_other; ++i) {
+    auto b = dial(port_, ctx.get());
+    EXPECT_TRUE(!b->handshake_ok || b->closed_by_peer());
+    auto ev = events_.wait({"\"event\":\"refused\"", peer_field(*b), "per-identity limit"});
+    ASSERT_FALSE(ev.empty());
+    refused_on_other = worker_in(ev) == 1 - first;
+  }
+  EXPECT_TRUE(refused_on_other);
+  EXPECT_EQ(relay_->counters().accepted, 1u);
+  a.reset();
+  EXPECT_FALSE(events_.wait({"\"event\":\"closed\""}).empty());
+  auto c = dial_worker(1 - first, ctx.get());
+  ASSERT_TRUE(c);
+}
+
+TEST_F(RelayEngine, RevocationCutsSessionsOnEveryWorker) {
+  start("acme:* = echo\n", 4, "workers = 2\n");
+  std::vector<Device> devs;
+  std::vector<SslCtxPtr> ctxs;
+  std::vector<std::unique_ptr<Conn>> conns;
+  for (int w = 0; w < 2; ++w) {
+    devs.push_back(make_device(pki_, "urn:warden:acme:cam-" + std::to_string(w)));
+    ctxs.push_back(client_ctx(pki_, &devs.back()));
+    conns.push_back(dial_worker(w, ctxs.back().get()));
+    ASSERT_TRUE(conns.back());
+  }
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(write_file_durable(deny_file_, "ca " + spki_sha256_hex(pki_.ca.get()) + "\n"));
+  for (auto& c : conns) EXPECT_TRUE(c->closed_by_peer());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_FALSE(events_.wait({"\"event\":\"revoked\"", "\"worker\":0", "deny-list: ca"}).empty());
+  EXPECT_FALSE(events_.wait({"\"event\":\"revoked\"", "\"worker\":1", "deny-list: ca"}).empty());
+  EXPECT_EQ(events_.count({"\"event\":\"reload\"", "deny-list"}), 1u);  // read once
+  EXPECT_EQ(relay_->counters().revoked, 2u);
+}
+
+TEST_F(RelayEngine, WorkersReloadOnceAndKeepSessions) {
+  start("acme:cam-1 = echo\n", 4, "workers = 2\n");
+  auto dev = make_device(pki_, "urn:warden:acme:cam-1");
+  auto ctx = client_ctx(pki_, &dev);
+  auto live0 = dial_worker(0, ctx.get());
+  auto live1 = dial_worker(1, ctx.get());
+  ASSERT_TRUE(live0 && live1);
+
+  {
+    std::lock_guard lock(reload_mu_);
+    reload_text_ = "[relay]\nlisten = 127.0.0.1:1\nbogus = 1\n";
+  }
+  relay_->request_reload();
+  EXPECT_FALSE(events_.wait({"\"event\":\"reload\"", "\"ok\":false", "line 3"}).empty());
+
+  {
+    std::lock_guard lock(reload_mu_);
+    reload_text_ = config_text("acme:cam-1 = echo\nacme:cam-2 = echo\n", "workers = 3\n");
+  }
+  relay_->request_reload();
+  auto ok = events_.wait({"\"event\":\"reload\"", "\"what\":\"config\"", "\"ok\":true"});
+  EXPECT_NE(ok.find("workers changes need a restart; still 2"), std::string::npos) << ok;
+  // The new policy applies on both workers.
+  auto dev2 = make_device(pki_, "urn:warden:acme:cam-2");
+  auto ctx2 = client_ctx(pki_, &dev2);
+  EXPECT_TRUE(dial_worker(0, ctx2.get()));
+  EXPECT_TRUE(dial_worker(1, ctx2.get()));
+  // The sessions from before the reloads still work.
+  for (auto* c : {live0.get(), live1.get()}) {
+    ASSERT_TRUE(c->send_all("c"));
+    EXPECT_EQ(c->recv_n(1), "c");
+  }
+  EXPECT_EQ(events_.count({"\"event\":\"reload\"", "\"ok\":false"}), 1u);
+  EXPECT_EQ(events_.count({"\"event\":\"reload\"", "\"ok\":true"}), 1u);
+  EXPECT_EQ(relay_->counters().reload_failures, 1u);
+  EXPECT_EQ(relay_->counters().reloads, 1u);
 }
 
 }  // namespace

@@ -39,6 +39,7 @@ TEST(RelayConfig, ParsesTheDocumentedExample) {
   EXPECT_EQ(cfg->log, "-");
   EXPECT_EQ(cfg->idle_timeout_s, 300u);
   EXPECT_EQ(cfg->max_per_identity, 4u);
+  EXPECT_EQ(cfg->workers, 1u);  // the default
   ASSERT_EQ(cfg->upstreams.size(), 1u);
   EXPECT_EQ(cfg->upstreams[0].protocol, Protocol::kMqtt);
   ASSERT_EQ(cfg->rules.size(), 2u);
@@ -64,6 +65,9 @@ TEST(RelayConfig, ErrorsCarryLineNumbers) {
       {"[relay]\nlisten = nowhere\n", 2, "listen"},
       {"[relay]\nbogus = 1\n", 2, "unknown key"},
       {"[relay]\nidle-timeout = 0\n", 2, "idle-timeout"},
+      {"[relay]\nworkers = 0\n", 2, "workers"},
+      {"[relay]\nworkers = 65\n", 2, "workers"},
+      {"[relay]\nworkers = many\n", 2, "workers"},
       {"[relay]\nidle-timeout = 5\nidle-timeout = 6\n", 3, "twice"},
       {"[nope]\n", 1, "unknown section"},
       {"listen = 1.2.3.4:1\n", 1, "outside"},
@@ -95,6 +99,19 @@ TEST(RelayConfig, ErrorsCarryLineNumbers) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().line, 0u);
   EXPECT_EQ(missing.error().str(), "[relay] has no 'cert'");
+}
+
+TEST(RelayConfig, Workers) {
+  const std::string base = "[relay]\nlisten=1.1.1.1:1\ncert=a\nkey=b\nclient-ca=c\n";
+  auto four = parse_config(base + "workers = 4\n");
+  ASSERT_TRUE(four) << four.error().str();
+  EXPECT_EQ(four->workers, 4u);
+  auto max = parse_config(base + "workers = 64\n");
+  ASSERT_TRUE(max) << max.error().str();
+  EXPECT_EQ(max->workers, 64u);
+  auto autos = parse_config(base + "workers = auto\n");
+  ASSERT_TRUE(autos) << autos.error().str();
+  EXPECT_EQ(autos->workers, 0u);  // resolved to the online CPUs by Relay::create
 }
 
 TEST(RelayConfig, Endpoints) {

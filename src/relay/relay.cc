@@ -19,6 +19,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
+#include <mutex>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -79,7 +83,8 @@ struct SessionGrant {
 };
 
 struct IdentEntry {
-  std::uint32_t sessions = 0;
+  std::uint32_t refs = 0;      // sessions pointing here, admitted or not
+  std::uint32_t sessions = 0;  // admitted sessions, for max-per-identity
 };
 using IdentMap = std::unordered_map<std::string, IdentEntry>;
 
@@ -254,15 +259,90 @@ Endpoint loopback_ephemeral() {
   return ep;
 }
 
-class Relay::Engine {
- public:
-  Engine(RelayConfig config, EventSink sink, ConfigLoader loader)
-      : config_(std::make_shared<const RelayConfig>(std::move(config))),
-        sink_(std::move(sink)),
-        loader_(std::move(loader)),
-        scratch_(kScratch) {}
+namespace {
 
-  ~Engine() {
+// Counters: each worker writes only its own (one writer), any thread may read them (stats, exit,
+// Relay::counters()). Every access goes through std::atomic_ref with relaxed order: a single
+// writer needs no read-modify-write instruction, and a reader gets torn-free values.
+constexpr std::uint64_t Counters::*kCounterFields[] = {
+    &Counters::accepted,         &Counters::resumed,          &Counters::refused_handshake,
+    &Counters::refused_timeout,  &Counters::refused_identity, &Counters::refused_denied,
+    &Counters::refused_policy,   &Counters::refused_limit,    &Counters::refused_capacity,
+    &Counters::refused_upstream, &Counters::revoked,          &Counters::policy_violations,
+    &Counters::closed,           &Counters::idle_timeouts,    &Counters::bytes_up,
+    &Counters::bytes_down,       &Counters::active,           &Counters::handshaking,
+    &Counters::reloads,          &Counters::reload_failures};
+static_assert(sizeof(Counters) == std::size(kCounterFields) * sizeof(std::uint64_t),
+              "a new Counters field must be listed in kCounterFields");
+
+void bump(std::uint64_t& field, std::uint64_t n = 1) {
+  std::atomic_ref<std::uint64_t> a(field);
+  a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+void drop(std::uint64_t& field) { bump(field, ~std::uint64_t{0}); }  // -1, modulo 2^64
+
+void add_counters(Counters& sum, Counters& one) {
+  for (auto f : kCounterFields)
+    sum.*f += std::atomic_ref<std::uint64_t>(one.*f).load(std::memory_order_relaxed);
+}
+
+// What a reload replaces, as one immutable unit. Workers hold a shared_ptr to the one they use;
+// the last session's SSL object keeps an old context alive (SSL_new takes a reference).
+struct Snapshot {
+  std::shared_ptr<const RelayConfig> config;
+  std::shared_ptr<SSL_CTX> ctx;
+  std::shared_ptr<const DenyList> deny;
+};
+
+// State every worker reads or writes. See relay.h for what protects each member.
+struct Shared {
+  std::atomic<std::shared_ptr<const Snapshot>> snap;
+  std::atomic<std::uint64_t> snap_gen{0};  // bumped after each store to `snap`
+  std::mutex sink_mu;
+  EventSink sink;
+  ConfigLoader loader;  // called by worker 0 only
+  std::mutex ident_mu;
+  IdentMap idents;                     // identity -> references and admitted sessions
+  std::atomic<std::uint64_t> live{0};  // sessions on all workers, for max-connections
+  std::atomic<bool> stop{false};
+  std::atomic<bool> reload{false};
+  std::atomic<bool> stats{false};
+  unsigned workers = 1;
+  std::vector<int> wake_fds;        // fixed before run(); written from signal handlers
+  std::vector<Counters*> counters;  // one per worker, read through atomic_ref
+
+  void emit(std::string_view line) {
+    std::lock_guard lock(sink_mu);
+    sink(line);
+  }
+  void wake_all() {
+    for (int fd : wake_fds) wake(fd);
+  }
+  static void wake(int fd) {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto r = ::write(fd, &one, sizeof one);
+  }
+  Counters sum() {
+    Counters out;
+    for (auto* c : counters) add_counters(out, *c);
+    return out;
+  }
+  void publish(std::shared_ptr<const Snapshot> next) {
+    snap.store(std::move(next));
+    snap_gen.fetch_add(1, std::memory_order_release);
+    wake_all();
+  }
+};
+
+// One thread's event loop: its own epoll, listening socket (SO_REUSEPORT when there are
+// several), sessions, timer lists and scratch buffer. Worker 0 also watches the deny-list,
+// runs reloads and writes stats, and publishes the results to the others through Shared.
+class Worker {
+ public:
+  Worker(Shared& shared, unsigned index)
+      : sh_(shared), index_(index), control_(index == 0), scratch_(kScratch) {}
+
+  ~Worker() {
     for (auto& slot : slots_)
       if (slot.s) release(slot.s.get());
     if (listen_fd_ >= 0) ::close(listen_fd_);
@@ -271,48 +351,34 @@ class Relay::Engine {
     if (ep_ >= 0) ::close(ep_);
   }
 
-  Result<bool, std::string> init() {
-    auto ctx = make_server_context(*config_);
-    if (!ctx) return unexpected(ctx.error());
-    ctx_ = std::move(*ctx);
-    if (!config_->deny_list.empty()) {
-      deny_stamp_ = stamp_of(config_->deny_list);
-      auto dl = load_deny_list(config_->deny_list);
-      if (!dl) return unexpected(dl.error());
-      deny_ = std::move(*dl);
-    }
+  // Takes the bound, listening socket.
+  Result<bool, std::string> init(int listen_fd, FileStamp deny_stamp) {
+    listen_fd_ = listen_fd;
+    deny_stamp_ = deny_stamp;
+    snap_ = sh_.snap.load();
+    seen_gen_ = sh_.snap_gen.load(std::memory_order_acquire);
     ep_ = epoll_create1(EPOLL_CLOEXEC);
     wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (ep_ < 0 || wake_fd_ < 0) return unexpected(errno_text("cannot create", "epoll"));
-    const auto& l = config_->listen;
-    listen_fd_ = socket(l.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (listen_fd_ < 0) return unexpected(errno_text("cannot create socket for", l.text));
-    int one = 1;
-    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(listen_fd_, reinterpret_cast<const sockaddr*>(&l.addr), l.len) != 0)
-      return unexpected(errno_text("cannot listen on", l.text));
-    if (listen(listen_fd_, 1024) != 0) return unexpected(errno_text("cannot listen on", l.text));
-    sockaddr_storage bound{};
-    socklen_t blen = sizeof bound;
-    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &blen);
-    bound_text_ = endpoint_text(reinterpret_cast<sockaddr*>(&bound));
-    bound_port_ = bound.ss_family == AF_INET
-                      ? ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port)
-                      : ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = kListenKey;
     epoll_ctl(ep_, EPOLL_CTL_ADD, listen_fd_, &ev);
     ev.data.u64 = kWakeKey;
     epoll_ctl(ep_, EPOLL_CTL_ADD, wake_fd_, &ev);
-    inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (inotify_fd_ >= 0) {
-      ev.data.u64 = kInotifyKey;
-      epoll_ctl(ep_, EPOLL_CTL_ADD, inotify_fd_, &ev);
-      watch_deny_list();
+    if (control_) {
+      inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+      if (inotify_fd_ >= 0) {
+        ev.data.u64 = kInotifyKey;
+        epoll_ctl(ep_, EPOLL_CTL_ADD, inotify_fd_, &ev);
+        watch_deny_list();
+      }
     }
     return true;
   }
+
+  int wake_fd() const { return wake_fd_; }
+  Counters& counters() { return counters_; }
 
   // Watches the deny-list's folder (a rename replaces the file, so the file itself cannot be
   // watched), so a revocation applies at once; the once-a-second stat is the fallback.
@@ -320,41 +386,28 @@ class Relay::Engine {
     if (inotify_fd_ < 0) return;
     if (deny_watch_ >= 0) inotify_rm_watch(inotify_fd_, deny_watch_);
     deny_watch_ = -1;
-    if (config_->deny_list.empty()) return;
-    const auto slash = config_->deny_list.rfind('/');
+    const std::string& path = config().deny_list;
+    if (path.empty()) return;
+    const auto slash = path.rfind('/');
     const std::string dir = slash == std::string::npos ? std::string(".")
                             : slash == 0               ? std::string("/")
-                                                       : config_->deny_list.substr(0, slash);
+                                                       : path.substr(0, slash);
     deny_watch_ = inotify_add_watch(inotify_fd_, dir.c_str(),
                                     IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE);
   }
 
-  std::string bound_text_;
-  std::uint16_t bound_port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> reload_{false};
-  std::atomic<bool> stats_{false};
-  int wake_fd_ = -1;
-  int inotify_fd_ = -1;
-  int deny_watch_ = -1;
-  Counters counters_;
-
-  void wake() {
-    std::uint64_t one = 1;
-    [[maybe_unused]] auto r = ::write(wake_fd_, &one, sizeof one);
-  }
-
-  Counters run() {
+  void run() {
     std::vector<epoll_event> events(256);
     now_ = steady_seconds();
     std::uint32_t last_tick = now_;
-    while (!stop_.load()) {
+    while (!sh_.stop.load()) {
       int n = epoll_wait(ep_, events.data(), static_cast<int>(events.size()), 250);
       if (n < 0 && errno != EINTR) break;
       now_ = steady_seconds();
       for (int i = 0; i < n; ++i) dispatch(events[i]);
-      if (reload_.exchange(false)) reload();
-      if (stats_.exchange(false)) emit_stats();
+      if (control_ && sh_.reload.exchange(false)) reload();
+      if (control_ && sh_.stats.exchange(false)) emit_stats();
+      sync_snapshot();
       if (now_ != last_tick) {
         last_tick = now_;
         tick();
@@ -362,15 +415,24 @@ class Relay::Engine {
     }
     for (auto& slot : slots_)
       if (slot.s) close_session(slot.s.get(), "shutdown");
-    return counters_;
+  }
+
+  // A new snapshot (reload or deny-list): take it and cut what it now forbids. Called every loop
+  // turn, and before accepting or authorizing so a device never meets a policy older than the
+  // last "reload" event.
+  void sync_snapshot() {
+    const std::uint64_t gen = sh_.snap_gen.load(std::memory_order_acquire);
+    if (gen == seen_gen_) return;
+    seen_gen_ = gen;
+    snap_ = sh_.snap.load();
+    recheck();
   }
 
   void emit_stats() {
-    std::string line =
-        "{\"ts\":" + epoch_now() + ",\"event\":\"stats\",\"counters\":" + counters_.json() + "}";
-    sink_(line);
-    if (!config_->stats.empty()) {
-      auto ok = write_file_durable(config_->stats, counters_.json() + "\n");
+    const std::string json = sh_.sum().json();
+    sh_.emit("{\"ts\":" + epoch_now() + ",\"event\":\"stats\",\"counters\":" + json + "}");
+    if (!config().stats.empty()) {
+      auto ok = write_file_durable(config().stats, json + "\n");
       if (!ok) event_error("stats", ok.error());
     }
   }
@@ -381,6 +443,8 @@ class Relay::Engine {
     std::uint32_t gen = 0;
   };
 
+  const RelayConfig& config() const { return *snap_->config; }
+
   // ------------------------------------------------------------------ events
   void begin(JsonWriter& w, std::string_view event) {
     w.begin_object().key("ts").raw(epoch_now()).field("event", event);
@@ -389,6 +453,7 @@ class Relay::Engine {
     if (s->ident) w.field("device", s->ident->first);
     if (s->ident || s->phase != Phase::kHandshake) w.field("spki", sha256_hex(s->spki));
     w.field("peer", endpoint_text(&s->peer.sa));
+    if (sh_.workers > 1) w.field("worker", static_cast<std::uint64_t>(index_));
   }
   void event_session(std::string_view event, const Session* s, std::string_view reason,
                      std::string_view topic = {}) {
@@ -406,14 +471,14 @@ class Relay::Engine {
           .field("duration_s", static_cast<std::uint64_t>(now_ - s->start_s));
     }
     w.end_object();
-    sink_(out);
+    sh_.emit(out);
   }
   void event_error(std::string_view what, std::string_view error) {
     std::string out;
     JsonWriter w(out);
     begin(w, "reload");
     w.field("what", what).field("ok", false).field("reason", error).end_object();
-    sink_(out);
+    sh_.emit(out);
   }
   void event_reload_ok(std::string_view what, std::size_t entries, std::string_view note) {
     std::string out;
@@ -423,7 +488,7 @@ class Relay::Engine {
     if (what == "deny-list") w.field("entries", static_cast<std::uint64_t>(entries));
     if (!note.empty()) w.field("note", note);
     w.end_object();
-    sink_(out);
+    sh_.emit(out);
   }
 
   // ------------------------------------------------------------------ dispatch
@@ -456,7 +521,7 @@ class Relay::Engine {
       case Phase::kConnecting:
         if (upstream) return connected(s);
         if (ev.events & (EPOLLERR | EPOLLHUP)) {
-          ++counters_.refused_upstream;
+          bump(counters_.refused_upstream);
           return refuse(s, "device went away while the upstream was connecting");
         }
         return;
@@ -470,6 +535,7 @@ class Relay::Engine {
   }
 
   void accept_all() {
+    sync_snapshot();
     for (int i = 0; i < 64; ++i) {
       PeerAddr peer{};
       socklen_t len = sizeof peer;
@@ -484,8 +550,9 @@ class Relay::Engine {
         }
         return;
       }
-      if (live_ >= config_->max_connections) {
-        ++counters_.refused_capacity;
+      if (sh_.live.fetch_add(1) >= config().max_connections) {
+        sh_.live.fetch_sub(1);
+        bump(counters_.refused_capacity);
         Session tmp;
         tmp.peer = peer;
         event_session("refused", &tmp, "max-connections reached");
@@ -493,8 +560,9 @@ class Relay::Engine {
         continue;
       }
       set_nodelay(fd);
-      SSL* ssl = SSL_new(ctx_.get());
+      SSL* ssl = SSL_new(snap_->ctx.get());
       if (!ssl || SSL_set_fd(ssl, fd) != 1) {
+        sh_.live.fetch_sub(1);
         if (ssl) SSL_free(ssl);
         identity::ossl_clear_errors();
         ::close(fd);
@@ -507,7 +575,7 @@ class Relay::Engine {
       s->peer = peer;
       s->start_s = s->last_s = now_;
       hs_list_.push(s);
-      ++counters_.handshaking;
+      bump(counters_.handshaking);
       epoll_event ev{};
       ev.events = EPOLLIN;
       ev.data.u64 = key_of(s, false);
@@ -529,7 +597,6 @@ class Relay::Engine {
     sl.s = std::make_unique<Session>();
     sl.s->slot = slot;
     sl.s->gen = ++sl.gen;
-    ++live_;
     return sl.s.get();
   }
 
@@ -555,7 +622,7 @@ class Relay::Engine {
     }
     long vr = SSL_get_verify_result(s->ssl.get());
     if (vr != X509_V_OK) reason += std::string(" (") + X509_verify_cert_error_string(vr) + ")";
-    ++counters_.refused_handshake;
+    bump(counters_.refused_handshake);
     refuse(s, reason);
   }
 
@@ -582,7 +649,7 @@ class Relay::Engine {
     identity::X509StoreCtxPtr vctx;
     if (!chain) {
       vctx.reset(X509_STORE_CTX_new());
-      X509_STORE* store = SSL_CTX_get_cert_store(ctx_.get());
+      X509_STORE* store = SSL_CTX_get_cert_store(snap_->ctx.get());
       if (!vctx || X509_STORE_CTX_init(vctx.get(), store, peer, nullptr) != 1)
         return unexpected(identity::ossl_error("cannot verify"));
       X509_STORE_CTX_set_default(vctx.get(), "ssl_client");
@@ -601,42 +668,41 @@ class Relay::Engine {
   }
 
   void authorize(Session* s) {
+    sync_snapshot();  // recheck() skips s: it has no grant yet
     s->resumed = SSL_session_reused(s->ssl.get()) == 1;
     X509* peer = SSL_get0_peer_certificate(s->ssl.get());
     if (!peer) {
-      ++counters_.refused_handshake;
+      bump(counters_.refused_handshake);
       return refuse(s, "no client certificate");
     }
     s->spki = spki_of(peer);
     s->phase = Phase::kConnecting;  // the identity fields now appear in events
     auto id = identity::device_id_of(peer);
     if (!id) {
-      ++counters_.refused_identity;
+      bump(counters_.refused_identity);
       return refuse(s, "identity: " + id.error());
     }
     if (auto cas = collect_cas(s, peer); !cas) {
-      ++counters_.refused_handshake;
+      bump(counters_.refused_handshake);
       return refuse(s, cas.error());
     }
-    auto [it, inserted] = idents_.try_emplace(id->str());
-    s->ident = &*it;  // counted below once the session is admitted
-    if (auto why = deny_.check(s->spki, id->tenant, id->device, s->cas, s->ca_count)) {
-      ++counters_.refused_denied;
+    s->ident = ident_ref(id->str());  // counted below once the session is admitted
+    if (auto why = snap_->deny->check(s->spki, id->tenant, id->device, s->cas, s->ca_count)) {
+      bump(counters_.refused_denied);
       return refuse(s, "deny-list: " + std::string(*why));
     }
-    auto grant = find_grant(*config_, id->tenant, id->device);
+    auto grant = find_grant(config(), id->tenant, id->device);
     if (!grant) {
-      ++counters_.refused_policy;
+      bump(counters_.refused_policy);
       return refuse(s, "no allow rule for this device");
     }
-    if (it->second.sessions >= config_->max_per_identity) {
-      ++counters_.refused_limit;
+    if (!ident_admit(s->ident, config().max_per_identity)) {
+      bump(counters_.refused_limit);
       return refuse(s, "per-identity limit reached (max-per-identity = " +
-                           std::to_string(config_->max_per_identity) + ")");
+                           std::to_string(config().max_per_identity) + ")");
     }
-    ++it->second.sessions;
     auto g = std::make_shared<SessionGrant>();
-    g->upstream = config_->upstreams[grant->upstream];
+    g->upstream = config().upstreams[grant->upstream];
     g->topics = std::move(grant->topics);
     g->rule_line = grant->rule_line;
     s->grant = std::move(g);
@@ -647,14 +713,14 @@ class Relay::Engine {
     const auto& ep = s->grant->upstream.connect;
     int fd = socket(ep.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-      ++counters_.refused_upstream;
+      bump(counters_.refused_upstream);
       return refuse(s, errno_text("upstream: cannot create socket for", ep.text));
     }
     set_nodelay(fd);
     s->up_fd = fd;
     if (connect(fd, reinterpret_cast<const sockaddr*>(&ep.addr), ep.len) != 0 &&
         errno != EINPROGRESS) {
-      ++counters_.refused_upstream;
+      bump(counters_.refused_upstream);
       return refuse(s, errno_text("upstream: cannot connect to", ep.text));
     }
     set_mask(s, false, 0);  // device bytes wait in the kernel until the upstream is there
@@ -670,20 +736,20 @@ class Relay::Engine {
     socklen_t len = sizeof err;
     getsockopt(s->up_fd, SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) {
-      ++counters_.refused_upstream;
+      bump(counters_.refused_upstream);
       return refuse(s, "upstream " + s->grant->upstream.connect.text + ": " + std::strerror(err));
     }
     hs_list_.unlink(s);
-    --counters_.handshaking;
+    drop(counters_.handshaking);
     s->phase = Phase::kOpen;
     s->last_s = now_;
     idle_list_.push(s);
     if (s->grant->upstream.protocol == Protocol::kMqtt)
       s->guard = std::make_unique<MqttGuard>(&s->grant->topics, s->grant->upstream.max_packet,
                                              s->ident->first, s->grant->upstream.client_ids);
-    ++counters_.accepted;
-    if (s->resumed) ++counters_.resumed;
-    ++counters_.active;
+    bump(counters_.accepted);
+    if (s->resumed) bump(counters_.resumed);
+    bump(counters_.active);
     event_session("accepted", s, {});
     pump(s);
   }
@@ -741,7 +807,7 @@ class Relay::Engine {
       const auto* bytes = reinterpret_cast<const std::uint8_t*>(scratch_.data());
       if (s->guard) {
         if (auto v = s->guard->feed({bytes, static_cast<std::size_t>(n)})) {
-          ++counters_.policy_violations;
+          bump(counters_.policy_violations);
           event_session("policy_violation", s, v->reason, v->topic);
           say_goodbye(s);
           close_session(s, "policy violation", /*event=*/false);
@@ -749,7 +815,7 @@ class Relay::Engine {
         }
       }
       s->bytes_up += static_cast<std::uint64_t>(n);
-      counters_.bytes_up += static_cast<std::uint64_t>(n);
+      bump(counters_.bytes_up, static_cast<std::uint64_t>(n));
       ssize_t w = send(s->up_fd, scratch_.data(), static_cast<std::size_t>(n), MSG_NOSIGNAL);
       if (w < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -820,7 +886,7 @@ class Relay::Engine {
         return false;
       }
       s->bytes_down += static_cast<std::uint64_t>(n);
-      counters_.bytes_down += static_cast<std::uint64_t>(n);
+      bump(counters_.bytes_down, static_cast<std::uint64_t>(n));
       if (!write_dev(s, scratch_.data(), static_cast<std::size_t>(n), false)) return false;
       if (!s->to_dev.empty()) break;  // backpressure: the device is not taking more
     }
@@ -863,7 +929,7 @@ class Relay::Engine {
   void close_session(Session* s, std::string_view reason, bool event = true) {
     if (s->phase == Phase::kOpen) {
       if (event) event_session("closed", s, reason);
-      ++counters_.closed;
+      bump(counters_.closed);
     } else if (event) {
       event_session("refused", s, reason);
     }
@@ -874,13 +940,12 @@ class Relay::Engine {
   void release(Session* s) {
     if (s->phase == Phase::kOpen) {
       idle_list_.unlink(s);
-      --counters_.active;
+      drop(counters_.active);
     } else {
       hs_list_.unlink(s);
-      --counters_.handshaking;
+      drop(counters_.handshaking);
     }
-    if (s->ident && s->grant) --s->ident->second.sessions;
-    if (s->ident && s->ident->second.sessions == 0) idents_.erase(idents_.find(s->ident->first));
+    if (s->ident) ident_release(s->ident, s->grant != nullptr);
     s->ident = nullptr;
     s->ssl.reset();
     if (s->dev_fd >= 0) ::close(s->dev_fd);
@@ -888,7 +953,7 @@ class Relay::Engine {
     const std::uint32_t slot = s->slot;
     slots_[slot].s.reset();
     free_.push_back(slot);
-    --live_;
+    sh_.live.fetch_sub(1);
   }
 
   // ------------------------------------------------------------------ time and reloads
@@ -900,38 +965,63 @@ class Relay::Engine {
       epoll_ctl(ep_, EPOLL_CTL_MOD, listen_fd_, &ev);
       listen_paused_ = false;
     }
-    const std::uint32_t hs_limit = config_->handshake_timeout_s;
+    const std::uint32_t hs_limit = config().handshake_timeout_s;
     while (hs_list_.head && now_ - hs_list_.head->last_s > hs_limit) {
       Session* s = hs_list_.head;
-      ++counters_.refused_timeout;
+      bump(counters_.refused_timeout);
       refuse(s, s->phase == Phase::kHandshake ? "handshake timeout" : "upstream connect timeout");
     }
-    const std::uint32_t idle_limit = config_->idle_timeout_s;
+    const std::uint32_t idle_limit = config().idle_timeout_s;
     while (idle_list_.head && now_ - idle_list_.head->last_s > idle_limit) {
-      ++counters_.idle_timeouts;
+      bump(counters_.idle_timeouts);
       close_session(idle_list_.head, "idle timeout");
     }
-    poll_deny_list();
+    if (control_) poll_deny_list();
   }
 
+  // The per-identity limit counts sessions on every worker, so the map is shared; it is touched
+  // only when a session is authorized or released. An entry lives while a session refers to
+  // it (refs), admitted or not, so s->ident->first stays valid without the lock: unordered_map
+  // nodes do not move and a key never changes.
+  IdentMap::value_type* ident_ref(const std::string& id) {
+    std::lock_guard lock(sh_.ident_mu);
+    auto it = sh_.idents.try_emplace(id).first;
+    ++it->second.refs;
+    return &*it;
+  }
+  bool ident_admit(IdentMap::value_type* e, std::uint32_t max) {
+    std::lock_guard lock(sh_.ident_mu);
+    if (e->second.sessions >= max) return false;
+    ++e->second.sessions;
+    return true;
+  }
+  void ident_release(IdentMap::value_type* e, bool admitted) {
+    std::lock_guard lock(sh_.ident_mu);
+    if (admitted) --e->second.sessions;
+    if (--e->second.refs == 0) sh_.idents.erase(sh_.idents.find(e->first));
+  }
+
+  // Worker 0 only: publishes a new snapshot with the new list; every worker then rechecks.
   void poll_deny_list() {
-    if (config_->deny_list.empty()) return;
-    FileStamp st = stamp_of(config_->deny_list);
+    if (config().deny_list.empty()) return;
+    FileStamp st = stamp_of(config().deny_list);
     if (st == deny_stamp_) return;
     deny_stamp_ = st;
     if (!st.exists) {
-      ++counters_.reload_failures;
-      return event_error("deny-list", config_->deny_list + " is gone; keeping the last list");
+      bump(counters_.reload_failures);
+      return event_error("deny-list", config().deny_list + " is gone; keeping the last list");
     }
-    auto dl = load_deny_list(config_->deny_list);
+    auto dl = load_deny_list(config().deny_list);
     if (!dl) {
-      ++counters_.reload_failures;
+      bump(counters_.reload_failures);
       return event_error("deny-list", dl.error() + "; keeping the last list");
     }
-    deny_ = std::move(*dl);
-    ++counters_.reloads;
-    event_reload_ok("deny-list", deny_.size(), {});
-    recheck();
+    auto next = std::make_shared<Snapshot>(*snap_);
+    next->deny = std::make_shared<const DenyList>(std::move(*dl));
+    const std::size_t entries = next->deny->size();
+    sh_.publish(std::move(next));  // before the event: once it is logged, it is in force
+    bump(counters_.reloads);
+    event_reload_ok("deny-list", entries, {});
   }
 
   // Closes every authenticated session the deny-list now names.
@@ -941,10 +1031,10 @@ class Relay::Engine {
       if (!s || !s->ident || !s->grant) continue;
       const std::string& id = s->ident->first;
       const auto colon = id.find(':');
-      auto why = deny_.check(s->spki, std::string_view(id).substr(0, colon),
-                             std::string_view(id).substr(colon + 1), s->cas, s->ca_count);
+      auto why = snap_->deny->check(s->spki, std::string_view(id).substr(0, colon),
+                                    std::string_view(id).substr(colon + 1), s->cas, s->ca_count);
       if (!why) continue;
-      ++counters_.revoked;
+      bump(counters_.revoked);
       const std::string reason = "deny-list: " + std::string(*why);
       event_session("revoked", s, reason);
       say_goodbye(s);
@@ -952,16 +1042,17 @@ class Relay::Engine {
     }
   }
 
+  // Worker 0 only, so a bad configuration is refused (and logged) once.
   void reload() {
-    if (!loader_) return;
-    auto cfg = loader_();
+    if (!sh_.loader) return;
+    auto cfg = sh_.loader();
     if (!cfg) {
-      ++counters_.reload_failures;
+      bump(counters_.reload_failures);
       return event_error("config", cfg.error() + "; keeping the running configuration");
     }
     auto ctx = make_server_context(*cfg);
     if (!ctx) {
-      ++counters_.reload_failures;
+      bump(counters_.reload_failures);
       return event_error("config", ctx.error() + "; keeping the running configuration");
     }
     DenyList dl;
@@ -970,43 +1061,182 @@ class Relay::Engine {
       st = stamp_of(cfg->deny_list);
       auto loaded = load_deny_list(cfg->deny_list);
       if (!loaded) {
-        ++counters_.reload_failures;
+        bump(counters_.reload_failures);
         return event_error("config", loaded.error() + "; keeping the running configuration");
       }
       dl = std::move(*loaded);
     }
     std::string note;
-    if (cfg->listen.text != config_->listen.text)
-      note = "listen address changes need a restart; still on " + bound_text_;
+    if (cfg->listen.text != config().listen.text)
+      note = "listen address changes need a restart; still on " + config().listen.text;
+    if (cfg->workers != config().workers) {
+      if (!note.empty()) note += "; ";
+      note += "workers changes need a restart; still " + std::to_string(sh_.workers);
+    }
     RelayConfig next = std::move(*cfg);
-    next.listen = config_->listen;
-    config_ = std::make_shared<const RelayConfig>(std::move(next));
-    ctx_ = std::move(*ctx);  // sessions keep a reference to the context they started with
-    deny_ = std::move(dl);
+    next.listen = config().listen;
+    next.workers = config().workers;
+    auto snap = std::make_shared<Snapshot>();
+    snap->config = std::make_shared<const RelayConfig>(std::move(next));
+    snap->ctx = std::move(*ctx);  // sessions keep a reference to the context they started with
+    snap->deny = std::make_shared<const DenyList>(std::move(dl));
+    snap_ = snap;  // before watch_deny_list(), which reads the new path
     deny_stamp_ = st;
     watch_deny_list();
-    ++counters_.reloads;
+    sh_.publish(std::move(snap));  // before the event: once it is logged, it is in force
+    bump(counters_.reloads);
     event_reload_ok("config", 0, note);
-    recheck();
   }
 
-  std::shared_ptr<const RelayConfig> config_;
-  EventSink sink_;
-  ConfigLoader loader_;
-  SslCtxPtr ctx_;
-  DenyList deny_;
-  FileStamp deny_stamp_;
+  Shared& sh_;
+  const unsigned index_;
+  const bool control_;
+  std::shared_ptr<const Snapshot> snap_;  // this worker's copy; refreshed on snap_gen changes
+  std::uint64_t seen_gen_ = 0;
+  FileStamp deny_stamp_;  // worker 0
   int ep_ = -1;
   int listen_fd_ = -1;
+  int wake_fd_ = -1;
+  int inotify_fd_ = -1;  // worker 0
+  int deny_watch_ = -1;
   bool listen_paused_ = false;
   std::uint32_t now_ = 0;
-  std::uint64_t live_ = 0;
+  Counters counters_;
   std::vector<char> scratch_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
-  IdentMap idents_;
   TimerList hs_list_;
   TimerList idle_list_;
+};
+
+unsigned online_cpus() {
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1u : n > 64 ? 64u : static_cast<unsigned>(n);
+}
+
+// Binds and listens on the configured address; with reuseport, so the other workers can bind
+// the same address and port.
+Result<int, std::string> open_listener(const Endpoint& l, const sockaddr_storage& addr,
+                                       bool reuseport) {
+  int fd = socket(l.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return unexpected(errno_text("cannot create socket for", l.text));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    auto err = errno_text("cannot set SO_REUSEPORT for", l.text);
+    ::close(fd);
+    return unexpected(err);
+  }
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&addr), l.len) != 0 || listen(fd, 1024) != 0) {
+    auto err = errno_text("cannot listen on", l.text);
+    ::close(fd);
+    return unexpected(err);
+  }
+  return fd;
+}
+
+}  // namespace
+
+class Relay::Engine {
+ public:
+  Engine(RelayConfig config, EventSink sink, ConfigLoader loader) {
+    shared_.workers = config.workers == 0 ? online_cpus() : config.workers;
+    auto snap = std::make_shared<Snapshot>();
+    snap->config = std::make_shared<const RelayConfig>(std::move(config));
+    snap->deny = std::make_shared<const DenyList>();
+    shared_.snap.store(std::move(snap));
+    shared_.sink = std::move(sink);
+    shared_.loader = std::move(loader);
+  }
+
+  Result<bool, std::string> init() {
+    auto cur = shared_.snap.load();
+    const RelayConfig& c = *cur->config;
+    auto snap = std::make_shared<Snapshot>(*cur);
+    auto ctx = make_server_context(c);
+    if (!ctx) return unexpected(ctx.error());
+    snap->ctx = std::move(*ctx);
+    FileStamp deny_stamp;
+    if (!c.deny_list.empty()) {
+      deny_stamp = stamp_of(c.deny_list);
+      auto dl = load_deny_list(c.deny_list);
+      if (!dl) return unexpected(dl.error());
+      snap->deny = std::make_shared<const DenyList>(std::move(*dl));
+    }
+    shared_.snap.store(std::move(snap));
+    // The first socket takes the configured port (or an ephemeral one); the others bind the
+    // port it got, so listen port 0 works with several workers too.
+    sockaddr_storage addr = c.listen.addr;
+    const bool reuseport = shared_.workers > 1;
+    for (unsigned i = 0; i < shared_.workers; ++i) {
+      auto fd = open_listener(c.listen, addr, reuseport);
+      if (!fd) return unexpected(fd.error());
+      if (i == 0) {
+        socklen_t blen = sizeof addr;
+        getsockname(*fd, reinterpret_cast<sockaddr*>(&addr), &blen);
+        bound_text_ = endpoint_text(reinterpret_cast<sockaddr*>(&addr));
+        bound_port_ = addr.ss_family == AF_INET
+                          ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                          : ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+      }
+      workers_.push_back(std::make_unique<Worker>(shared_, i));
+      auto ok = workers_.back()->init(*fd, deny_stamp);  // owns fd from here, even on failure
+      if (!ok) return unexpected(ok.error());
+      shared_.wake_fds.push_back(workers_.back()->wake_fd());
+      shared_.counters.push_back(&workers_.back()->counters());
+    }
+    return true;
+  }
+
+  // Worker 0 runs on the calling thread, the others on threads of their own.
+  Counters run() {
+    std::vector<std::thread> threads;
+    try {
+      for (std::size_t i = 1; i < workers_.size(); ++i)
+        threads.emplace_back([w = workers_[i].get()] { w->run(); });
+    } catch (const std::system_error& e) {
+      // A worker without its thread would leave a SO_REUSEPORT socket taking connections that
+      // nobody serves: better to stop at once and say why.
+      std::string out;
+      JsonWriter w(out);
+      w.begin_object()
+          .key("ts")
+          .raw(epoch_now())
+          .field("event", "error")
+          .field("reason", std::string("cannot start worker thread ") +
+                               std::to_string(threads.size() + 1) + ": " + e.what())
+          .end_object();
+      shared_.emit(out);
+      stop();
+      for (auto& t : threads) t.join();
+      return shared_.sum();
+    }
+    workers_[0]->run();
+    stop();  // also when worker 0 left on an error, so the others do not run on alone
+    for (auto& t : threads) t.join();
+    return shared_.sum();
+  }
+
+  void stop() {
+    shared_.stop.store(true);
+    shared_.wake_all();
+  }
+  void request_reload() {
+    shared_.reload.store(true);
+    Shared::wake(shared_.wake_fds[0]);
+  }
+  void request_stats() {
+    shared_.stats.store(true);
+    Shared::wake(shared_.wake_fds[0]);
+  }
+  Counters counters() { return shared_.sum(); }
+
+  std::string bound_text_;
+  std::uint16_t bound_port_ = 0;
+
+ private:
+  Shared shared_;  // declared first: the workers use it until they are destroyed
+  std::vector<std::unique_ptr<Worker>> workers_;
 };
 
 Relay::Relay(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
@@ -1027,18 +1257,9 @@ Result<std::unique_ptr<Relay>, std::string> Relay::create(RelayConfig config, Ev
 std::string Relay::listen_address() const { return engine_->bound_text_; }
 std::uint16_t Relay::listen_port() const { return engine_->bound_port_; }
 Counters Relay::run() { return engine_->run(); }
-void Relay::stop() {
-  engine_->stop_.store(true);
-  engine_->wake();
-}
-void Relay::request_reload() {
-  engine_->reload_.store(true);
-  engine_->wake();
-}
-void Relay::request_stats() {
-  engine_->stats_.store(true);
-  engine_->wake();
-}
-Counters Relay::counters() const { return engine_->counters_; }
+void Relay::stop() { engine_->stop(); }
+void Relay::request_reload() { engine_->request_reload(); }
+void Relay::request_stats() { engine_->request_stats(); }
+Counters Relay::counters() const { return engine_->counters(); }
 
 }  // namespace warden::relay

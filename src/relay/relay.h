@@ -1,17 +1,37 @@
-// Relay: the TLS 1.3 mutual-authentication proxy behind `warden relay`. One thread, one epoll
-// loop, non-blocking sockets and non-blocking OpenSSL. A device dials in with a certificate
-// naming it urn:warden:<tenant>:<device>; the relay verifies the chain against client-ca only,
-// checks the deny-list (key, name, issuing CA) and the deny-by-default policy, then connects the
-// device's upstream and shuttles bytes both ways with backpressure. Every decision is one JSON
-// line (the events are listed in docs/relay.md).
+// Relay: the TLS 1.3 mutual-authentication proxy behind `warden relay`. `workers` threads
+// (default 1), each with its own epoll loop and its own SO_REUSEPORT listening socket (the
+// kernel spreads connections), non-blocking sockets and non-blocking OpenSSL. A device dials in
+// with a certificate naming it urn:warden:<tenant>:<device>; the relay verifies the chain
+// against client-ca only, checks the deny-list (key, name, issuing CA) and the deny-by-default
+// policy, then connects the device's upstream and shuttles bytes both ways with backpressure.
+// Every decision is one JSON line (the events are listed in docs/relay.md).
 //
 // Memory per idle session is the design target: OpenSSL's record buffers are released when
-// idle (SSL_MODE_RELEASE_BUFFERS), reads go through one shared scratch buffer, and a session
-// owns a heap buffer only while the other side cannot take bytes yet.
+// idle (SSL_MODE_RELEASE_BUFFERS), reads go through one scratch buffer per worker, and a
+// session owns a heap buffer only while the other side cannot take bytes yet.
 //
-// Owns: the listening socket, every session's sockets and SSL objects, the current SSL_CTX,
-// policy and deny-list. Thread-safety: run() on one thread; stop(), request_reload() and
-// request_stats() are safe from any thread or a signal handler.
+// Owns: the listening sockets, the workers and their threads, every session's sockets and SSL
+// objects, the current SSL_CTX, policy and deny-list.
+//
+// Threads. A session belongs to the worker that accepted it for its whole life; its sockets,
+// SSL object, timers and buffers are touched by that thread only. Shared between workers:
+//  - the snapshot {config, SSL_CTX, deny-list}: immutable, held by std::shared_ptr and swapped
+//    with std::atomic<std::shared_ptr> by worker 0 alone (reload, deny-list change), which then
+//    bumps an atomic generation and wakes the others; each worker takes the new snapshot at the
+//    end of its loop turn and rechecks its sessions. One SSL_CTX for all, so a ticket issued by
+//    one worker resumes on another (SSL_CTX is thread-safe for SSL_new and verification).
+//  - the identity map (max-per-identity counts all workers): a mutex, taken only when a session
+//    is authorized or released. An entry stays while a session refers to it, so a session may
+//    read its key (the device name) without the lock.
+//  - live sessions (max-connections): an atomic.
+//  - the counters: each worker writes only its own, through relaxed std::atomic_ref; readers
+//    (stats, counters(), exit) sum them the same way.
+//  - the event sink: one mutex, so it sees one JSON line at a time.
+//  - stop/reload/stats requests: atomics plus an eventfd per worker (reload and stats are
+//    handled by worker 0 only, so a bad config is refused once).
+// run() on one thread (it becomes worker 0 and starts the others); stop(), request_reload()
+// and request_stats() are safe from any thread or a signal handler (atomic stores and eventfd
+// writes only).
 #pragma once
 
 #include <atomic>
@@ -57,7 +77,8 @@ struct Counters {
 
 class Relay {
  public:
-  // Loads cert, key, client-ca and deny-list, binds the listening socket (not yet serving).
+  // Loads cert, key, client-ca and deny-list, binds one listening socket per worker (not yet
+  // serving).
   static Result<std::unique_ptr<Relay>, std::string> create(RelayConfig config, EventSink sink,
                                                             ConfigLoader reload = nullptr);
   ~Relay();
@@ -68,14 +89,15 @@ class Relay {
   std::string listen_address() const;
   std::uint16_t listen_port() const;
 
-  // Serves until stop(). Returns the counters at exit.
+  // Serves until stop(), on the calling thread and workers - 1 more. Returns the counters of
+  // all workers at exit.
   Counters run();
 
   void stop();
   void request_reload();
   void request_stats();
 
-  // A snapshot; exact only on the run() thread or after it returned.
+  // The sum over the workers; exact once run() returned, a moving snapshot before.
   Counters counters() const;
 
   class Engine;
