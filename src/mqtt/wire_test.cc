@@ -25,7 +25,8 @@ TEST(MqttWire, PublishRoundTripsWithATwoByteLength) {
   auto ping = mqtt_frame(std::string_view(wire).substr(f->size));
   ASSERT_TRUE(ping);
   EXPECT_EQ(ping->type, kMqttPingreq);
-  auto ack = mqtt_frame(mqtt_puback(0x1234));
+  const std::string puback = mqtt_puback(0x1234);  // the frame borrows from it
+  auto ack = mqtt_frame(puback);
   ASSERT_TRUE(ack);
   EXPECT_EQ(ack->type, kMqttPuback);
   EXPECT_EQ(ack->body, std::string("\x12\x34", 2));
