@@ -16,6 +16,7 @@ packages=(
   hping3                    # integration tests: real floods between our own namespaces
   libnftables-dev nftables  # warden gateway: enforcement through libnftables
   libssh-dev                # warden scan: SSH password checks through libssh
+  libbotan-2-dev            # warden update: XMSS (RFC 8391) hash-based signatures
   # warden scan integration test: the bench of real vulnerable daemons (../shared/bench)
   miniupnpd miniupnpd-nftables miniupnpc busybox-static inetutils-telnetd openbsd-inetd
   lighttpd openssh-server openssl
