@@ -1,17 +1,13 @@
 #include "identity/denylist.h"
 
+#include <cstring>
+
+#include "core/bytes.h"
 #include "core/file.h"
 #include "identity/identity.h"
 
 namespace warden::identity {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::string_view trim(std::string_view s) {
   constexpr std::string_view kSpace = " \t\r";
@@ -24,24 +20,17 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 std::optional<Sha256> parse_sha256_hex(std::string_view hex) {
+  // Exactly 64 digits: from_hex alone would also take digit pairs separated by spaces.
   if (hex.size() != 64) return std::nullopt;
+  const auto bytes = from_hex(hex);
+  if (!bytes || bytes->size() != 32) return std::nullopt;
   Sha256 out{};
-  for (std::size_t i = 0; i < 32; ++i) {
-    int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-  }
+  std::memcpy(out.data(), bytes->data(), out.size());
   return out;
 }
 
 std::string sha256_hex(const Sha256& h) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(64, '0');
-  for (std::size_t i = 0; i < 32; ++i) {
-    out[2 * i] = kDigits[h[i] >> 4];
-    out[2 * i + 1] = kDigits[h[i] & 15];
-  }
-  return out;
+  return to_hex(Bytes(reinterpret_cast<const std::byte*>(h.data()), h.size()));
 }
 
 std::string DenyListError::str() const {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "core/bytes.h"
 #include "core/file.h"
 
 namespace warden::identity {
@@ -49,17 +50,6 @@ Result<DeviceId, std::string> device_id_in(const GENERAL_NAMES* names) {
   }
   if (!found) return unexpected(std::string("no urn:warden: URI in subjectAltName"));
   return *found;
-}
-
-std::string hex(const unsigned char* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xf];
-  }
-  return out;
 }
 
 std::int64_t asn1_time_unix(const ASN1_TIME* t) {
@@ -169,7 +159,7 @@ std::string spki_sha256_hex(EVP_PKEY* key) {
       EVP_Digest(der, static_cast<std::size_t>(n), digest, &digest_len, EVP_sha256(), nullptr);
   OPENSSL_free(der);
   if (ok != 1) return {};
-  return hex(digest, digest_len);
+  return to_hex(Bytes(reinterpret_cast<const std::byte*>(digest), digest_len));
 }
 
 std::string spki_sha256_hex(X509* cert) {
