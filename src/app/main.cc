@@ -28,6 +28,7 @@
 #include "app/pki_cli.h"
 #include "app/relay_cli.h"
 #include "app/scan_cli.h"
+#include "app/update_cli.h"
 #include "capture/file_format.h"
 #include "capture/live_source.h"
 #include "capture/mapped_file.h"
@@ -753,6 +754,8 @@ const Command kCommands[] = {
     {"pki", cmd_pki, "device identity: CA, bootstrap tokens, EST enrollment server"},
     {"relay", cmd_relay, "TLS 1.3 mutual-auth device proxy: identity, deny-list, MQTT topics"},
     {"scan", cmd_scan, "assess devices: default passwords, UPnP/NAT injection, weak TLS, exposure"},
+    {"update", cmd_update,
+     "signed updates: TUF repository (Ed25519 + XMSS), device verify/install"},
     {"version", cmd_version, "print the version"},
 };
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -30,7 +31,8 @@ std::string limit_text(std::uint64_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-FetchResult read_file(const std::string& path, std::uint64_t max_bytes) {
+FetchResult read_file(const std::string& path, std::uint64_t max_bytes,
+                      const std::function<bool(std::string_view)>& sink) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return unexpected("cannot read " + path + ": " + std::strerror(errno));
   struct Closer {
@@ -43,6 +45,22 @@ FetchResult read_file(const std::string& path, std::uint64_t max_bytes) {
   if (static_cast<std::uint64_t>(st.st_size) > max_bytes)
     return unexpected(path + " is larger than the " + limit_text(max_bytes) + " limit");
   Fetched out;
+  if (sink) {
+    std::string chunk(std::min<std::uint64_t>(1u << 20, std::max<off_t>(st.st_size, 1)), '\0');
+    std::uint64_t total = 0;
+    for (;;) {
+      const ssize_t n = ::read(fd, chunk.data(), chunk.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return unexpected("cannot read " + path + ": " + std::strerror(errno));
+      if (n == 0) break;
+      total += static_cast<std::uint64_t>(n);
+      if (total > max_bytes)  // grew while we read
+        return unexpected(path + " is larger than the " + limit_text(max_bytes) + " limit");
+      if (!sink(std::string_view(chunk.data(), static_cast<std::size_t>(n))))
+        return unexpected("reading " + path + " was stopped by its receiver");
+    }
+    return out;
+  }
   out.body.resize(static_cast<std::size_t>(st.st_size));
   std::size_t done = 0;
   while (done < out.body.size()) {
@@ -60,15 +78,26 @@ FetchResult read_file(const std::string& path, std::uint64_t max_bytes) {
 struct Transfer {
   Fetched out;
   std::uint64_t max_bytes = 0;
+  std::uint64_t received = 0;
+  const std::function<bool(std::string_view)>* sink = nullptr;
   bool too_large = false;
+  bool stopped = false;
 };
 
 extern "C" std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const std::size_t len = size * n;
-  if (t->out.body.size() + len > t->max_bytes) {
+  if (t->received + len > t->max_bytes) {
     t->too_large = true;
     return 0;  // makes curl abort the transfer with CURLE_WRITE_ERROR
+  }
+  t->received += len;
+  if (t->sink) {
+    if (!(*t->sink)(std::string_view(data, len))) {
+      t->stopped = true;
+      return 0;
+    }
+    return len;
   }
   t->out.body.append(data, len);
   return len;
@@ -108,6 +137,7 @@ FetchResult fetch_url(const FetchRequest& r) {
   CURL* c = curl.get();
   Transfer t;
   t.max_bytes = r.max_bytes;
+  if (r.sink) t.sink = &r.sink;
   char errbuf[CURL_ERROR_SIZE] = {};
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   auto add_header = [&](const std::string& h) {
@@ -143,6 +173,7 @@ FetchResult fetch_url(const FetchRequest& r) {
   if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
 
   const CURLcode rc = curl_easy_perform(c);
+  if (t.stopped) return unexpected("fetching " + r.source + " was stopped by its receiver");
   if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
     return unexpected("could not fetch " + r.source + ": larger than the " +
                       limit_text(r.max_bytes) + " limit");
@@ -200,7 +231,7 @@ Result<std::string, std::string> normalize_source(std::string_view source) {
 FetchResult fetch(const FetchRequest& request) {
   if (!is_url(request.source)) {
     if (request.https_only) return unexpected(request.source + " is not an https URL");
-    return read_file(request.source, request.max_bytes);
+    return read_file(request.source, request.max_bytes, request.sink);
   }
   if (request.https_only && !ascii_lower(request.source.substr(0, 8)).starts_with("https://"))
     return unexpected(request.source + " is not an https URL");

@@ -35,6 +35,11 @@ struct FetchRequest {
   // A PEM CA bundle that replaces the system's for the TLS server check (a private MUD
   // server, a test). Empty: the system's anchors.
   std::string tls_ca_file;
+  // When set, the body is handed over in pieces as it arrives instead of being kept in
+  // Fetched::body (a 50 MB update need not sit in memory); still bounded by max_bytes.
+  // Returning false aborts the transfer. On an HTTP error status the pieces already handed
+  // over were the error page: a sink writes to a temporary place and keeps it only on success.
+  std::function<bool(std::string_view)> sink;
 };
 
 struct Fetched {

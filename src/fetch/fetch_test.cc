@@ -59,6 +59,45 @@ TEST(Fetch, SourcesAreCheckedAndLocalFilesHaveALimit) {
   EXPECT_FALSE(fetch(req));  // a directory is not a list
 }
 
+TEST(Fetch, ASinkGetsTheBodyInPiecesAndStaysBounded) {
+  TempDir dir;
+  const std::string path = dir.path() + "/big";
+  write_file(path, std::string(3u << 20, 'x') + "end");
+  for (const std::string& source : {path, "file://" + path}) {
+    FetchRequest r;
+    r.source = source;
+    std::uint64_t seen = 0;
+    std::size_t pieces = 0;
+    std::string tail;
+    r.sink = [&](std::string_view chunk) {
+      seen += chunk.size();
+      ++pieces;
+      tail = std::string(chunk.substr(chunk.size() >= 3 ? chunk.size() - 3 : 0));
+      return true;
+    };
+    auto got = fetch(r);
+    ASSERT_TRUE(got) << got.error();
+    EXPECT_TRUE(got->body.empty()) << source;  // handed over, not kept
+    EXPECT_EQ(seen, (3u << 20) + 3) << source;
+    EXPECT_GT(pieces, 1u) << source;
+    EXPECT_EQ(tail, "end") << source;
+    // Over the limit: refused, never more than the limit handed over.
+    r.max_bytes = 1u << 20;
+    seen = 0;
+    auto capped = fetch(r);
+    ASSERT_FALSE(capped) << source;
+    EXPECT_NE(capped.error().find("limit"), std::string::npos) << capped.error();
+    EXPECT_LE(seen, 1u << 20) << source;
+    // A sink that says stop stops the transfer.
+    r.max_bytes = kDefaultMaxBytes;
+    r.sink = [](std::string_view) { return false; };
+    auto stopped = fetch(r);
+    ASSERT_FALSE(stopped) << source;
+    EXPECT_NE(stopped.error().find("stopped by its receiver"), std::string::npos)
+        << stopped.error();
+  }
+}
+
 TEST(Fetch, HttpsOnlyRefusesEverythingElse) {
   TempDir tmp;
   write_file(tmp.path() + "/m.json", "{}");
