@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything warden needs to build, test and benchmark on Debian 12, with apt-get.
 # Usage: scripts/install-deps.sh [--bench]
-#   --bench   also the peer tools the benchmarks race (ndpiReader, tshark, tcpdump, nmap, stunnel4)
+#   --bench   also the peer tools the benchmarks race (ndpiReader, tshark, tcpdump, nmap, stunnel4,
+#             node + npm and securesystemslib for the tuf-js peer of bench/update_bench.sh)
 # Does nothing (and needs no network) when everything is already there.
 set -euo pipefail
 
@@ -25,6 +26,11 @@ packages=(
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(libndpi-bin tshark tcpdump time util-linux bc nmap stunnel4)
+  # bench/update_bench.sh's peer: tuf-js on Node (npm ci in bench/tuf_peer), its TUF repository
+  # made by bench/tuf_peer/make_repo.py. A nodejs from NodeSource already ships npm and Conflicts
+  # with Debian's npm package, so npm is asked for only when there is no npm at all.
+  packages+=(python3-securesystemslib python3-cryptography nodejs)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 missing=()

@@ -52,7 +52,7 @@ constexpr const char* kHelp =
     "counts only when both halves verify. Snapshot and timestamp keys are Ed25519 (they are\n"
     "online and short-lived).\n\n"
     "init: DIR/keys (0700, move keys/root-* offline afterwards) and DIR/repository (serve this\n"
-    "with any web server). --xmss-height: 10 (1,024 signatures per key, default; about 1 s\n"
+    "with any web server). --xmss-height: 10 (1,024 signatures per key, default; about 0.5 s\n"
     "per signature with Debian's Botan 2), 16 (65,536; about a minute per key and 50 s per\n"
     "signature, as Botan 2 rebuilds the tree each time) or 20 (1,048,576; impractical with\n"
     "Botan 2). Each XMSS signature is counted; the budget is shown after every signature and\n"

@@ -1,6 +1,7 @@
 #include "core/file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -97,6 +98,27 @@ Result<std::string, std::string> read_file(const std::string& path, std::size_t 
   }
   ::close(fd);
   return out;
+}
+
+}  // namespace warden
+
+namespace warden {
+
+Result<FileLock, std::string> FileLock::acquire(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return unexpected(errno_text("cannot open", path));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) return unexpected(path + " is locked by another process");
+    errno = err;
+    return unexpected(errno_text("cannot lock", path));
+  }
+  return FileLock(fd);
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the lock
 }
 
 }  // namespace warden

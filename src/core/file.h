@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/result.h"
 
@@ -23,6 +24,26 @@ Result<bool, std::string> write_file_durable(const std::string& path, std::strin
 // Reads a whole regular file of at most `max_bytes`; a larger file is an error, not truncated.
 Result<std::string, std::string> read_file(const std::string& path,
                                            std::size_t max_bytes = 16u << 20);
+
+// An exclusive flock(2) on `path` (created 0600 if missing), held until the object goes. For
+// state directories one process must own at a time (an update agent's slots, a repository
+// being signed): a second owner gets an error at once instead of interleaving renames.
+class FileLock {
+ public:
+  static Result<FileLock, std::string> acquire(const std::string& path);
+  FileLock(FileLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  FileLock& operator=(FileLock&& o) noexcept {
+    std::swap(fd_, o.fd_);
+    return *this;
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  ~FileLock();
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
 
 // "<what> <path>: <strerror(errno)>".
 std::string errno_text(std::string_view what, std::string_view path);

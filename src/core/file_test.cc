@@ -46,3 +46,26 @@ TEST(File, ErrorsNameThePathAndTheCause) {
 
 }  // namespace
 }  // namespace warden
+
+namespace warden {
+namespace {
+
+TEST(FileLock, OneOwnerAtATime) {
+  TempDir dir;
+  const std::string path = dir.path() + "/.lock";
+  {
+    auto first = FileLock::acquire(path);
+    ASSERT_TRUE(first) << first.error();
+    auto second = FileLock::acquire(path);
+    ASSERT_FALSE(second);
+    EXPECT_NE(second.error().find("locked by another process"), std::string::npos)
+        << second.error();
+    FileLock moved = std::move(*first);  // moving keeps the lock held
+    EXPECT_FALSE(FileLock::acquire(path));
+  }
+  EXPECT_TRUE(FileLock::acquire(path));  // released with its owner
+  EXPECT_FALSE(FileLock::acquire(dir.path() + "/no/such/dir/.lock"));
+}
+
+}  // namespace
+}  // namespace warden

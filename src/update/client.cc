@@ -463,6 +463,15 @@ UpdateResult<Targets> Client::load_delegated(const DelegatedRole& role, const Ta
   }
   auto t = parse_targets(*env);
   if (!t) return fail(Failure::kMalformed, role.name + ": " + t.error());
+  // A delegated role vouches for software as the targets role does: hybrid keys only.
+  for (const auto& id : role.keys.keyids) {
+    const PublicKey& key = parent.delegation_keys.at(id);
+    if (!key.hybrid()) {
+      return fail(Failure::kSignature, "delegated role " + role.name + " key " + id.substr(0, 8) +
+                                           " has no post-quantum (XMSS) part; delegated "
+                                           "targets keys must be hybrid");
+    }
+  }
   auto sig = check_signatures(*env, parent.delegation_keys, role.keys,
                               "delegated role " + role.name + " " + v(t->version),
                               "delegated " + role.name);

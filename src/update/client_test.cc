@@ -74,15 +74,23 @@ class Attack : public ::testing::Test {
     return *file;
   }
 
-  // Re-signs snapshot and timestamp over a hand-made targets-role file, as the repository's
-  // online keys would after a (compromised) role uploaded it.
-  void republish_role(const std::string& role, const Targets& t, const std::string& key_base) {
-    const std::string file = std::to_string(t.version) + "." + role + ".json";
-    const std::string bytes = sign_with(write_signed(t), {key_base});
-    ASSERT_TRUE(write_file_durable(meta(file), bytes));
+  // Re-signs snapshot and timestamp over hand-made targets-role files, as the repository's
+  // online keys would after a (compromised) role uploaded them.
+  struct Forged {
+    std::string role;
+    Targets metadata;
+    std::string key_base;
+  };
+  void republish(const std::vector<Forged>& forged) {
     Snapshot snap = repo_->snapshot();
     snap.version += 100;
-    snap.meta[role + ".json"] = MetaFile{t.version, bytes.size(), {sha256_hex(bytes), ""}};
+    for (const auto& f : forged) {
+      const std::string file = std::to_string(f.metadata.version) + "." + f.role + ".json";
+      const std::string bytes = sign_with(write_signed(f.metadata), {f.key_base});
+      ASSERT_TRUE(write_file_durable(meta(file), bytes));
+      snap.meta[f.role + ".json"] =
+          MetaFile{f.metadata.version, bytes.size(), {sha256_hex(bytes), ""}};
+    }
     const std::string snap_bytes = sign_with(write_signed(snap), {"snapshot-1"});
     ASSERT_TRUE(
         write_file_durable(meta(std::to_string(snap.version) + ".snapshot.json"), snap_bytes));
@@ -270,7 +278,7 @@ TEST_F(Attack, DelegatedRoleCannotSignOutsideItsPaths) {
       TargetFile{"fw/backdoor.bin", 4, {sha256_hex("evil"), sha512_hex("evil")}, {}, ""});
   forged.targets.push_back(TargetFile{
       "apps/weather.bin", 11, {sha256_hex("weather app"), sha512_hex("weather app")}, {}, ""});
-  republish_role("apps", forged, "deleg-apps-1");
+  republish({{"apps", forged, "deleg-apps-1"}});
   auto c = client();
   auto r = c.refresh();
   ASSERT_TRUE(r) << r.error().message;
@@ -280,6 +288,29 @@ TEST_F(Attack, DelegatedRoleCannotSignOutsideItsPaths) {
   ASSERT_FALSE(evil);
   EXPECT_EQ(evil.error().kind, Failure::kNotFound);
   EXPECT_TRUE(c.find_target("fw/camera.bin"));
+}
+
+TEST_F(Attack, DelegatedKeysMustBeHybridToo) {
+  // The targets key (stolen, or careless) delegates to a classical-only key.
+  auto classical = SigningKey::generate(repo_dir_ + "/keys/classical", std::nullopt);
+  ASSERT_TRUE(classical);
+  Targets top = repo_->targets();
+  top.version += 100;
+  top.delegation_keys.emplace(classical->keyid(), classical->public_key());
+  top.delegations.push_back(DelegatedRole{"apps", {{classical->keyid()}, 1}, {"apps/*"}, false});
+  Targets apps;
+  apps.type = RoleType::kTargets;
+  apps.version = 1;
+  apps.expires = now_ + 86400;
+  apps.targets.push_back(TargetFile{"apps/x.bin", 1, {sha256_hex("x"), sha512_hex("x")}, {}, ""});
+  republish({{"targets", top, "targets-1"}, {"apps", apps, "classical"}});
+  auto c = client();
+  ASSERT_TRUE(c.refresh());
+  auto t = c.find_target("apps/x.bin");
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().kind, Failure::kSignature);
+  EXPECT_NE(t.error().message.find("delegated targets keys must be hybrid"), std::string::npos)
+      << t.error().message;
 }
 
 TEST_F(Attack, WrongHardwareIsRefused) {

@@ -251,6 +251,11 @@ Result<Installer, std::string> Installer::open(const std::string& dir) {
     auto made = ensure_dir(d);
     if (!made) return unexpected(made.error());
   }
+  auto lock = FileLock::acquire(dir + "/.lock");
+  if (!lock) {
+    return unexpected(dir + " is in use by another update agent (" + lock.error() +
+                      "); try again when it has finished");
+  }
   const std::string state_path = dir + "/state.json";
   auto current = read_current(dir);
   if (!current) return unexpected(current.error());
@@ -265,7 +270,7 @@ Result<Installer, std::string> Installer::open(const std::string& dir) {
       return unexpected(dir + ": `current` exists but state.json does not; refusing to guess " +
                         "what is installed");
     }
-    return Installer(dir, std::move(st));
+    return Installer(dir, std::move(st), std::move(*lock));
   }
   auto text = read_file(state_path, kMaxStateBytes);
   if (!text) return unexpected("cannot read installer state: " + text.error());
@@ -273,7 +278,7 @@ Result<Installer, std::string> Installer::open(const std::string& dir) {
   if (!parsed) return unexpected(state_path + " is damaged: " + parsed.error());
   st = std::move(*parsed);
 
-  Installer inst(dir, std::move(st));
+  Installer inst(dir, std::move(st), std::move(*lock));
   // Bring `current` back in line with the record (see the header: what was not recorded did not
   // happen). A missing `current` (deleted by hand, or a file system that lost it) is recreated.
   const std::optional<std::string> want =

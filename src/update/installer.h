@@ -16,7 +16,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
+#include "core/file.h"
 #include "core/result.h"
 
 namespace warden::update {
@@ -75,13 +77,16 @@ class Installer {
   const std::string& dir() const { return dir_; }
 
  private:
-  Installer(std::string dir, InstallerStatus status)
-      : dir_(std::move(dir)), status_(std::move(status)) {}
+  // The flock on <dir>/.lock, held while the Installer lives: two update agents (or an agent
+  // and a manual `warden update rollback`) must not interleave their renames.
+  Installer(std::string dir, InstallerStatus status, FileLock lock)
+      : dir_(std::move(dir)), status_(std::move(status)), lock_(std::move(lock)) {}
   Result<bool, std::string> save(const InstallerStatus& status) const;
   Result<bool, std::string> point_current(const std::optional<std::string>& slot) const;
 
   std::string dir_;
   InstallerStatus status_;
+  FileLock lock_;
 };
 
 // SHA-256 of a regular file as lowercase hex, read in 1 MiB chunks (never the whole file in

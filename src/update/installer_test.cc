@@ -41,6 +41,12 @@ class InstallerTest : public ::testing::Test {
     return std::move(inst).value();
   }
 
+  // A restart: the old process (and its lock on the directory) goes, a new one opens it.
+  Installer restart(Installer& old) {
+    { Installer gone = std::move(old); }
+    return open_ok();
+  }
+
   TempDir tmp_;
 };
 
@@ -72,6 +78,18 @@ TEST(Sha256File, StreamsAcrossChunks) {
   EXPECT_NE(*h1, *sha256_file_hex(tmp.path() + "/big2", big.size() + 1));
 }
 
+TEST_F(InstallerTest, OneAgentAtATime) {
+  {
+    auto first = open_ok();
+    auto second = Installer::open(dir());
+    ASSERT_FALSE(second);
+    EXPECT_NE(second.error().find("in use by another update agent"), std::string::npos)
+        << second.error();
+  }
+  // Released with the first: the next start can open it.
+  EXPECT_TRUE(Installer::open(dir()));
+}
+
 TEST_F(InstallerTest, FirstInstallGoesToSlotA) {
   auto inst = open_ok();
   EXPECT_FALSE(inst.status().active);
@@ -97,7 +115,7 @@ TEST_F(InstallerTest, FirstInstallGoesToSlotA) {
     EXPECT_EQ(e.path().filename(), "payload");
 
   // The record survives a reopen.
-  auto again = open_ok();
+  auto again = restart(inst);
   ASSERT_TRUE(again.status().active);
   EXPECT_EQ(again.status().active->target.name, "fw/cam-1.0.bin");
   EXPECT_EQ(again.status().active->target.version, "1.0");
@@ -150,7 +168,7 @@ TEST_F(InstallerTest, RollbackRestoresPrevious) {
   EXPECT_FALSE(r->note.empty());
   EXPECT_FALSE(inst.rollback());
 
-  auto reopened = open_ok();
+  auto reopened = restart(inst);
   EXPECT_EQ(reopened.status().active->slot, "a");
   EXPECT_FALSE(reopened.status().previous);
   // The next install goes to the slot rolled back from.
@@ -167,7 +185,7 @@ TEST_F(InstallerTest, RefusesWhilePending) {
   EXPECT_EQ(current_link(), "slot-a");
   EXPECT_FALSE(fs::exists(dir() + "/slot-b/payload"));
   // Also across a restart.
-  auto reopened = open_ok();
+  auto reopened = restart(inst);
   EXPECT_FALSE(reopened.install(src("2"), source("2", "two")));
 }
 
@@ -314,6 +332,7 @@ TEST_F(InstallerTest, MissingCurrentIsRecreatedFromState) {
   // When the recorded payload is gone too, that is an error, not a guess.
   ASSERT_EQ(::unlink((dir() + "/current").c_str()), 0);
   ASSERT_EQ(::unlink((dir() + "/slot-b/payload").c_str()), 0);
+  { Installer gone = std::move(inst); }
   auto broken = Installer::open(dir());
   ASSERT_FALSE(broken);
   EXPECT_NE(broken.error().find("missing"), std::string::npos) << broken.error();

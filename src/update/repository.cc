@@ -197,6 +197,9 @@ Result<Repository, std::string> Repository::init(const std::string& dir, const I
     auto made = make_dir(path, mode);
     if (!made) return unexpected(made.error());
   }
+  auto lock = FileLock::acquire(dir + "/.lock");
+  if (!lock) return unexpected(dir + " is in use by another publisher (" + lock.error() + ")");
+  repo.lock_.emplace(std::move(*lock));
   struct stat st {};
   if (::stat((repo.metadata_dir() + "/root.json").c_str(), &st) == 0) {
     return unexpected(dir + " already holds a repository (repository/metadata/root.json)");
@@ -245,6 +248,15 @@ Result<Repository, std::string> Repository::init(const std::string& dir, const I
 Result<Repository, std::string> Repository::open(const std::string& dir) {
   Repository repo;
   repo.dir_ = dir;
+  struct stat st {};
+  if (::stat((dir + "/repository/metadata/root.json").c_str(), &st) != 0) {
+    return unexpected(dir +
+                      " is not an update repository (no repository/metadata/root.json); "
+                      "make one with 'warden update init'");
+  }
+  auto lock = FileLock::acquire(dir + "/.lock");
+  if (!lock) return unexpected(dir + " is in use by another publisher (" + lock.error() + ")");
+  repo.lock_.emplace(std::move(*lock));
   const std::string meta = repo.metadata_dir() + "/";
   auto root = load_role<Root>(meta + "root.json", RoleType::kRoot, parse_root);
   if (!root) return unexpected(root.error());
@@ -344,14 +356,16 @@ Result<bool, std::string> Repository::refresh_timestamp(std::int64_t now) {
   return write_meta("timestamp.json", *bytes);
 }
 
+Targets* Repository::targets_role(const std::string& role) {
+  if (role == "targets") return &targets_;
+  auto it = delegated_.find(role);
+  return it == delegated_.end() ? nullptr : &it->second;
+}
+
 Result<bool, std::string> Repository::add_targets(const std::vector<NewTarget>& files,
                                                   const std::string& role, std::int64_t now) {
-  Targets* t = role == "targets" ? &targets_ : nullptr;
-  if (!t) {
-    auto it = delegated_.find(role);
-    if (it == delegated_.end()) return unexpected("no role named " + role);
-    t = &it->second;
-  }
+  Targets* t = targets_role(role);
+  if (!t) return unexpected("no role named " + role);
   for (const auto& f : files) {
     if (!valid_target_name(f.name)) {
       return unexpected("\"" + f.name +
@@ -397,12 +411,8 @@ Result<bool, std::string> Repository::add_targets(const std::vector<NewTarget>& 
 
 Result<bool, std::string> Repository::remove_target(const std::string& name,
                                                     const std::string& role, std::int64_t now) {
-  Targets* t = role == "targets" ? &targets_ : nullptr;
-  if (!t) {
-    auto it = delegated_.find(role);
-    if (it == delegated_.end()) return unexpected("no role named " + role);
-    t = &it->second;
-  }
+  Targets* t = targets_role(role);
+  if (!t) return unexpected("no role named " + role);
   const auto before = t->targets.size();
   std::erase_if(t->targets, [&](const TargetFile& x) { return x.name == name; });
   if (t->targets.size() == before) return unexpected(role + " has no target named " + name);

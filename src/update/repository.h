@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/file.h"
 #include "core/result.h"
 #include "update/crypto.h"
 #include "update/metadata.h"
@@ -107,6 +108,7 @@ class Repository {
   Result<bool, std::string> publish(const std::vector<std::string>& changed_roles,
                                     std::int64_t now);
   Result<bool, std::string> load_keys();
+  Targets* targets_role(const std::string& role);  // "targets" or a delegated role, or null
 
   std::string dir_;
   Root root_;
@@ -115,6 +117,9 @@ class Repository {
   Snapshot snapshot_;
   Timestamp timestamp_;
   std::map<std::string, SigningKey> keys_;  // file base name ("targets-1") -> key
+  // <dir>/.lock while open: two publishers would both sign "version N+1" of different
+  // contents, and XMSS keys must not be used by two processes at once.
+  std::optional<FileLock> lock_;
 };
 
 }  // namespace warden::update

@@ -129,6 +129,19 @@ expect "stale mirror refused" 1 $?
 contains "stale mirror: rollback named (JSON)" "$tmp/rollback.json" '"reason":"rollback"'
 rm -rf "$repo/repository" && mv "$repo/repository.new" "$repo/repository"
 
+# --- a delegated role: its own hybrid key, bounded by its paths
+"$warden" update delegate --dir "$repo" --role apps --path 'apps/*' >"$tmp/deleg.out" 2>&1
+expect "delegate exits 0" 0 $?
+echo "weather app" >"$tmp/weather.bin"
+"$warden" update add --dir "$repo" "$tmp/weather.bin" --name apps/weather.bin --role apps >/dev/null 2>&1
+expect "add into the delegated role exits 0" 0 $?
+"$warden" update add --dir "$repo" "$tmp/weather.bin" --name fw/evil.bin --role apps >/dev/null 2>"$tmp/outside.err"
+expect "a delegated role cannot sign outside its paths" 1 $?
+contains "outside its paths: said" "$tmp/outside.err" "outside the paths delegated to apps"
+verify --target apps/weather.bin --out "$tmp/weather.out" >/dev/null 2>&1
+expect "device finds the delegated target" 0 $?
+cmp -s "$tmp/weather.out" "$tmp/weather.bin" && ok "delegated target verified byte for byte" || bad "weather"
+
 # --- root rotation followed by the device
 "$warden" update rotate --dir "$repo" --role root >"$tmp/rot.out" 2>&1
 expect "rotate exits 0" 0 $?
